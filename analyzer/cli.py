@@ -1,0 +1,186 @@
+"""The ``alliance`` command line. It parses options, calls the library and prints; no logic."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from analyzer.errors import AllianceInputError
+from analyzer.pipeline import AnalyzeOptions, Failure, analyze_paths
+from analyzer.render import summary_table, to_contract
+from analyzer.session import Session
+from analyzer.storage import Store, default_db_url
+
+app = typer.Typer(
+    name="alliance",
+    help="Tag therapeutic-alliance markers in consented session transcripts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("analyzer")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders.")],
+    therapist: Annotated[list[str] | None, typer.Option(
+        "--therapist", help="Speaker who is the therapist (repeatable).")] = None,
+    consent: Annotated[str | None, typer.Option(
+        "--consent", help="Attest consent for every input: supervision, research or "
+        "self-review.")] = None,
+    attested_by: Annotated[str | None, typer.Option(
+        "--attested-by", help="Who attests --consent (default: your user name).")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        "--manifest", help="Consent manifest CSV (file or session_id, scope).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: SQLite in your data folder or $ALLIANCE_DB).")
+    ] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not write to a database.")
+                        ] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")
+                   ] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write output here.")
+                      ] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Analyse transcripts: read, check consent, assign roles, segment, tag and store."""
+    _setup_logging(verbose)
+    try:
+        store = None if no_store else Store(db)
+        options = AnalyzeOptions(therapists=therapist or (), consent_scope=consent,
+                                 attested_by=attested_by, manifest=manifest,
+                                 tagger=_load_tagger())
+        result = analyze_paths(paths, options, store=store)
+    except AllianceInputError as exc:
+        raise _fail(str(exc)) from None
+    _emit(result.sessions, fmt, output)
+    if store is not None and result.sessions:
+        err.print(f"stored {len(result.sessions)} session(s) in {store.url}", highlight=False)
+    _report_failures(result.failures)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _load_tagger():
+    try:
+        from analyzer.tagger import load_default_tagger
+    except ImportError:
+        return None
+    return load_default_tagger()
+
+
+def _emit(sessions: list[Session], fmt: OutputFormat, output: Path | None) -> None:
+    if fmt is OutputFormat.json:
+        text = json.dumps(to_contract(sessions), indent=2, ensure_ascii=False)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            sys.stdout.write(text + "\n")
+        return
+    if not sessions:
+        return
+    if output:
+        with output.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=160).print(summary_table(sessions))
+    else:
+        out.print(summary_table(sessions))
+
+
+def _report_failures(failures: list[Failure]) -> None:
+    if not failures:
+        return
+    if len(failures) > 1:
+        err.print(f"[bold red]{len(failures)} input(s) failed:[/]")
+    for f in failures:
+        err.print(f"[bold red]error:[/] {f.error}", highlight=False, soft_wrap=True)
+
+
+@app.command("sessions")
+def list_sessions(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
+) -> None:
+    """List the sessions stored in the database."""
+    from rich.table import Table
+
+    rows = Store(db).list_sessions()
+    table = Table(title=f"{len(rows)} stored session(s)")
+    for col in ("id", "consent", "speakers", "utterances", "updated"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], (r["consent"] or {}).get("scope", "-"),
+                      ", ".join(f"{k} ({v})" for k, v in r["speakers"].items()),
+                      str(r["n_utterances"]), r["updated_at"][:19])
+    out.print(table)
+
+
+@app.command()
+def show(
+    session_id: Annotated[str, typer.Argument(help="Stored session id.")],
+    db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
+) -> None:
+    """Print one stored session as JSON (the analyze --format json contract)."""
+    session = Store(db).load(session_id)
+    if session is None:
+        raise _fail(f"no stored session {session_id!r} — see `alliance sessions`")
+    sys.stdout.write(json.dumps(to_contract([session]), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command("app")
+def run_app(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
+    port: Annotated[int, typer.Option("--port")] = 8501,
+) -> None:
+    """Start the review app on http://localhost:PORT (bound to localhost)."""
+    import os
+
+    env = dict(os.environ, ALLIANCE_DB=db or default_db_url())
+    app_py = Path(__file__).resolve().parent.parent / "app.py"
+    if not app_py.exists():
+        raise _fail(f"app.py not found next to the package ({app_py})")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py),
+           "--server.address", "localhost", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+def main() -> None:
+    try:
+        app()
+    except AllianceInputError as exc:  # last line of defence: never a traceback for bad input
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
