@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analyzer.storage import Store
+from analyzer.storage import Store, default_db_url
 from analyzer.views import library_rows, transcript_rows
 
 st.set_page_config(page_title="alliance-analyzer", layout="wide")
 
 
 @st.cache_resource
-def get_store() -> Store:
-    return Store()
+def get_store(url: str) -> Store:
+    return Store(url)
 
 
-store = get_store()
+store = get_store(default_db_url())
 st.title("alliance-analyzer")
 st.caption(f"Database: {store.url}")
 

@@ -17,7 +17,12 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from analyzer.errors import BinaryInputError, EmptyInputError, UnreadablePathError
+from analyzer.errors import (
+    BinaryInputError,
+    EmptyInputError,
+    MalformedTranscriptError,
+    UnreadablePathError,
+)
 from analyzer.roles import role_from_label
 from analyzer.session import ConsentRecord, Session, Utterance
 
@@ -146,6 +151,32 @@ def parse_clock(value: str) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+_TIMING = re.compile(r"^\s*(?P<a>\S+)\s+-->\s+(?P<b>\S+)\s*(?P<rest>.*)$")
+
+
+def check_timing_lines(text: str, path: Path, stamp: re.Pattern[str], example: str) -> None:
+    """Name the first caption line whose ``start --> end`` timing is broken.
+
+    The caption libraries either refuse a file without saying where (webvtt-py) or quietly
+    accept a broken stamp (srt); users need the line number.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "-->" not in line:
+            continue
+        m = _TIMING.match(line)
+        ok = m is not None and stamp.match(m.group("a")) and stamp.match(m.group("b"))
+        if not ok:
+            raise MalformedTranscriptError(
+                f"line {number}: bad cue timestamp {line.strip()!r}", path=path,
+                hint=f"timestamps look like {example}",
+            )
+        a, b = parse_clock(m.group("a")), parse_clock(m.group("b"))  # type: ignore[union-attr]
+        if a is not None and b is not None and b < a:
+            raise MalformedTranscriptError(
+                f"line {number}: cue ends before it starts ({line.strip()!r})", path=path
+            )
 
 
 def slug(value: str) -> str:

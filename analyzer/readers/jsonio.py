@@ -25,7 +25,7 @@ def load_json(text: str, path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip()) - 1
+        truncated = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated")
         what = "truncated JSON" if truncated else f"invalid JSON ({exc.msg})"
         raise MalformedTranscriptError(
             f"{what} at line {exc.lineno} column {exc.colno}", path=path,

@@ -12,9 +12,10 @@ from pathlib import Path
 import srt
 
 from analyzer.errors import MalformedTranscriptError, NoSpeakersError
-from analyzer.readers._common import ParsedSource, RawSegment, slug
+from analyzer.readers._common import ParsedSource, RawSegment, check_timing_lines, slug
 from analyzer.readers.text import match_label
 
+_SRT_TS = re.compile(r"^\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}$")
 _BRACKET = re.compile(r"^\s*-?\s*\[(?P<label>[^\]]{1,40})\]\s*:?\s*(?P<text>.*)$")
 
 
@@ -24,6 +25,7 @@ def _line_of(text: str, offset: int) -> int:
 
 def parse_srt(text: str, path: Path) -> ParsedSource:
     body = text.lstrip("\ufeff")
+    check_timing_lines(body, path, _SRT_TS, "00:01:02,500 --> 00:01:05,000")
     try:
         subtitles = list(srt.parse(body))
     except srt.SRTParseError as exc:

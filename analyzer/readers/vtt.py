@@ -13,34 +13,26 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from analyzer.errors import MalformedTranscriptError, NoSpeakersError
-from analyzer.readers._common import ParsedSource, RawSegment, parse_clock, slug
+from analyzer.readers._common import (
+    ParsedSource,
+    RawSegment,
+    check_timing_lines,
+    parse_clock,
+    slug,
+)
 from analyzer.readers.text import match_label
 
-_TIMING = re.compile(r"^\s*(?P<a>\S+)\s+-->\s+(?P<b>\S+)")
 _VTT_TS = re.compile(r"^(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}$")
 
 
 def check_timings(text: str, path: Path) -> None:
-    """Name the first line whose cue timing is broken (webvtt-py only says 'invalid')."""
     lines = text.split("\n")
     if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
         raise MalformedTranscriptError(
             "line 1: a WebVTT file must start with 'WEBVTT'", path=path,
             hint="export the captions again as .vtt",
         )
-    for number, line in enumerate(lines, start=1):
-        if "-->" not in line:
-            continue
-        m = _TIMING.match(line)
-        if not m or not _VTT_TS.match(m.group("a")) or not _VTT_TS.match(m.group("b")):
-            raise MalformedTranscriptError(
-                f"line {number}: bad cue timestamp {line.strip()!r}", path=path,
-                hint="timestamps look like 00:01:02.500 --> 00:01:05.000",
-            )
-        if parse_clock(m.group("b")) < parse_clock(m.group("a")):  # type: ignore[operator]
-            raise MalformedTranscriptError(
-                f"line {number}: cue ends before it starts ({line.strip()!r})", path=path
-            )
+    check_timing_lines(text, path, _VTT_TS, "00:01:02.500 --> 00:01:05.000")
 
 
 def parse_vtt(text: str, path: Path) -> ParsedSource:

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.pipeline import AnalyzeOptions, analyze_paths
+from analyzer.storage import Store
+from tests.conftest import EXAMPLES, write
+
+
+def test_examples_analyse_and_store(db_url: str) -> None:
+    store = Store(db_url)
+    result = analyze_paths([EXAMPLES], store=store)
+    assert result.ok, result.failures
+    assert {s.id for s in result.sessions} == {
+        "example-cbt-homework", "couples-telehealth", "intake-whisperx"}
+    assert store.count() == 3
+    couples = store.load("couples-telehealth")
+    assert couples is not None
+    assert couples.speakers == {"Therapist": "therapist", "Priya": "client", "Marcus": "client"}
+    assert all(u.sentences for u in couples.utterances)
+    # no tagger installed in this test: scores and labels stay empty, never keyword-filled
+    assert all(not u.scores and not u.annotations for u in couples.utterances)
+    assert couples.summary["tagged"] is False
+
+
+def test_bad_file_does_not_stop_the_others(tmp_path: Path, db_url: str) -> None:
+    good = write(tmp_path / "good.txt", "T: Hello.\nC: Hi.\n")
+    bad = write(tmp_path / "bad.vtt", "WEBVTT\n\n00:00:0x.000 --> 00:00:02.000\nA: hi\n")
+    store = Store(db_url)
+    result = analyze_paths([bad, good, tmp_path / "missing.txt"],
+                           AnalyzeOptions(consent_scope="research"), store=store)
+    assert [s.id for s in result.sessions] == ["good"]
+    assert len(result.failures) == 2
+    assert store.count() == 1
+
+
+def test_no_consent_stores_nothing(tmp_path: Path, db_url: str) -> None:
+    store = Store(db_url)
+    result = analyze_paths([write(tmp_path / "s.txt", "T: Hello.\nC: Hi.\n")], store=store)
+    assert not result.sessions and "no consent record" in result.failures[0].error
+    assert store.count() == 0
