@@ -23,7 +23,7 @@ app: install
 run: analyze app
 
 lint: install
-	$(BIN)/ruff check analyzer training tests app.py benchmarks
+	$(BIN)/ruff check .
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -174,6 +174,53 @@ def run_app(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
+corpus_app = typer.Typer(help="The annotated training corpus.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+@corpus_app.command("check")
+def corpus_check(
+    annomi: Annotated[Path | None, typer.Option(
+        "--annomi", help="AnnoMI-simple.csv to join labels to (default: "
+        "../shared/annomi/AnnoMI-simple.csv when present).")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Validate the corpus (schema, role rules, minimum counts, near-duplicates); print stats."""
+    from rich.table import Table
+
+    from analyzer.labels import LABELS
+    from training.check import MAX_DUP_RATE, check_corpus
+    from training.corpus import annomi_path
+
+    _setup_logging(verbose)
+    report = check_corpus(annomi_path(annomi))
+    table = Table(title="Corpus statistics")
+    cols = ["source", "sessions", "utterances", *LABELS, "unlabelled_share"]
+    for col in cols:
+        table.add_column(col)
+    for source, stats in report.stats.items():
+        table.add_row(source, *(str(stats.get(c, "-")) for c in cols[1:]))
+    out.print(table)
+    for source, counts in report.subtype_counts.items():
+        sub = Table(title=f"Subtypes ({source})")
+        sub.add_column("label:subtype")
+        sub.add_column("count")
+        for key, n in sorted(counts.items()):
+            sub.add_row(key, str(n))
+        out.print(sub)
+    out.print(f"near-duplicate rate (utterances > 4 words): {report.duplicate_rate:.2%} "
+              f"(limit {MAX_DUP_RATE:.0%})")
+    for a, b in report.duplicate_examples:
+        out.print(f"  e.g. {a!r} ~ {b!r}", highlight=False)
+    if report.problems:
+        for problem in report.problems[:50]:
+            err.print(f"[bold red]problem:[/] {problem}", highlight=False, soft_wrap=True)
+        if len(report.problems) > 50:
+            err.print(f"... and {len(report.problems) - 50} more")
+        raise typer.Exit(1)
+    out.print("[bold green]corpus check passed[/]")
+
+
 def main() -> None:
     try:
         app()

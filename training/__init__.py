@@ -1,0 +1,1 @@
+"""Training-side code: the annotated corpus, its checks, splits, the trainer and evaluation."""
