@@ -2,22 +2,18 @@
 
 First-pass labels (``training/data/double/*_first.csv``, frozen before adjudication) are
 compared with the independent second annotation (``*_second.csv``) per source and label.
-``python -m training.agreement --write`` rewrites the table in ``training/data/README.md``
-between the ``agreement`` markers; the numbers there come only from this script.
+``python -m training.agreement`` prints the table; ``python -m training.report`` writes it into
+``training/data/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-from pathlib import Path
 
 from analyzer.agreement import LabelAgreement, label_agreement
 from training.corpus import DATA, read_label_table
 
 DOUBLE = DATA / "double"
-README = DATA / "README.md"
-START, END = "<!-- agreement:start -->", "<!-- agreement:end -->"
 
 
 def load_pair(source: str) -> tuple[dict, dict]:
@@ -44,22 +40,11 @@ def agreement_table() -> tuple[str, dict[str, list[LabelAgreement]]]:
     return "\n".join(lines), results
 
 
-def write_readme(table: str, path: Path = README) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{START}\n{table}\n{END}"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    text = pattern.sub(lambda _: block, text) if START in text else text + "\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="update training/data/README.md")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     table, _ = agreement_table()
     print(table)
-    if args.write:
-        write_readme(table)
 
 
 if __name__ == "__main__":
