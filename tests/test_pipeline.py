@@ -39,3 +39,15 @@ def test_no_consent_stores_nothing(tmp_path: Path, db_url: str) -> None:
     result = analyze_paths([write(tmp_path / "s.txt", "T: Hello.\nC: Hi.\n")], store=store)
     assert not result.sessions and "no consent record" in result.failures[0].error
     assert store.count() == 0
+
+
+def test_a_20000_word_turn_goes_through_the_whole_pipeline(tmp_path: Path, db_url: str) -> None:
+    long_turn = " ".join(f"Then on day {i} I went back to the office and it felt heavy."
+                         for i in range(1600))
+    path = write(tmp_path / "long.txt", f"Therapist: Tell me.\nClient: {long_turn}\n")
+    result = analyze_paths([path], AnalyzeOptions(consent_scope="research"), store=Store(db_url))
+    assert result.ok, result.failures
+    client = result.sessions[0].utterances[1]
+    assert len(client.text.split()) > 20_000
+    assert len(client.sentences) >= 1600
+    assert client.sentences[-1][1] <= len(client.text)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -74,3 +75,15 @@ def test_delete(db_url: str) -> None:
     store.save(make_session([("Therapist", "a")]))
     assert store.delete("s1") and store.count() == 0
     assert not store.delete("s1")
+
+
+@pytest.mark.skipif(not os.environ.get("ALLIANCE_TEST_POSTGRES"),
+                    reason="set ALLIANCE_TEST_POSTGRES=postgresql+psycopg://... to run")
+def test_postgresql_round_trip_and_update() -> None:
+    store = Store(os.environ["ALLIANCE_TEST_POSTGRES"])
+    s = make_session([("Therapist", "v1")], session_id="pg-test", source="/pg/a.txt")
+    store.save(s)
+    store.save(make_session([("Therapist", "v2")], session_id="pg-test", source="/pg/a.txt"))
+    back = store.load("pg-test")
+    assert back is not None and back.utterances[0].text == "v2"
+    assert store.delete("pg-test")
