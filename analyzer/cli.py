@@ -221,6 +221,70 @@ def corpus_check(
     out.print("[bold green]corpus check passed[/]")
 
 
+@app.command("train")
+def train_cmd(
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Training config (YAML/JSON) for training.config.TrainConfig.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Model directory to write (default: models/alliance-tagger).")] = None,
+    annomi: Annotated[Path | None, typer.Option(
+        "--annomi", help="AnnoMI-simple.csv (default: ../shared/annomi when present).")] = None,
+    tiny: Annotated[bool, typer.Option(
+        "--tiny", help="A few sessions and one short epoch: proves the training path.")] = False,
+) -> None:
+    """Fine-tune the tagger on the corpus splits (LoRA encoder + context layer), calibrate,
+    tune thresholds on dev, and save the model directory."""
+    from pydantic import ValidationError
+
+    from training.config import TrainConfig
+    from training.train import train
+
+    _setup_logging(True)
+    try:
+        cfg = TrainConfig.from_file(config) if config else TrainConfig()
+        updates: dict[str, object] = {}
+        if output:
+            updates["output_dir"] = output
+        if annomi:
+            updates["annomi"] = annomi
+        if tiny:
+            updates.update(max_sessions_per_split=3, encoder_epochs=1, context_epochs=2)
+        cfg = TrainConfig.model_validate({**cfg.model_dump(), **updates})
+    except ValidationError as exc:
+        raise _fail(f"invalid training config: {exc.errors()[0]['msg']}") from None
+    except FileNotFoundError:
+        raise _fail(f"no such config file: {config}") from None
+    path = train(cfg)
+    err.print(f"model saved to {path}", highlight=False)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory.")] = None,
+    annomi: Annotated[Path | None, typer.Option("--annomi", help="AnnoMI-simple.csv.")] = None,
+    baselines: Annotated[bool, typer.Option(help="Also run the three baselines.")] = True,
+    errors: Annotated[bool, typer.Option(
+        "--errors", help="Print false positives/negatives on the synthetic test split.")] = False,
+) -> None:
+    """Evaluate the tagger and the baselines; write metrics.json and MODEL_CARD.md."""
+    from analyzer.tagger import DEFAULT_MODEL_DIR
+    from training.evaluate import error_examples, evaluate, write_outputs
+
+    _setup_logging(False)
+    model_dir = model or DEFAULT_MODEL_DIR
+    if not (model_dir / "config.json").is_file():
+        raise _fail(f"no model at {model_dir} — run `alliance train` first")
+    if errors:
+        for line in error_examples(model_dir):
+            out.print(line, highlight=False, markup=False)
+        return
+    results = evaluate(model_dir, annomi, baselines=baselines)
+    write_outputs(results, model_dir)
+    for source, m in results["model"].items():
+        out.print(f"{source}: macro-F1 {m['macro_f1']:.3f}")
+    err.print(f"wrote {model_dir / 'metrics.json'} and {model_dir / 'MODEL_CARD.md'}")
+
+
 def main() -> None:
     try:
         app()
