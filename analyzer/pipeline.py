@@ -1,4 +1,4 @@
-"""The analysis pipeline: read → consent gate → roles → sentences → tag → summary → store.
+"""The analysis pipeline: read → consent → roles → sentences → tag → episodes → summary → store.
 
 Every step is a function ``Session -> Session``. ``analyze_paths`` runs them over many inputs:
 each session is computed in full first, then written in one transaction; a bad file or a
@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzer.consent import Manifest, require_consent
+from analyzer.episodes import build_episodes
 from analyzer.errors import AllianceInputError
+from analyzer.profile import profile
 from analyzer.readers import iter_inputs, read_path
 from analyzer.roles import assign_roles
 from analyzer.segment import split_sentences
@@ -59,7 +61,11 @@ def analyze_session(session: Session, tagger: Step | None = None) -> Session:
     split_sentences(session)
     if tagger is not None:
         tagger(session)
-    return summarize(session)
+        build_episodes(session)
+    summarize(session)
+    if tagger is not None:
+        profile(session, getattr(tagger, "norms", None))
+    return session
 
 
 def analyze_paths(

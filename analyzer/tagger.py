@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from analyzer.labels import ALLOWED_ROLES, LABELS
+from analyzer.profile import ProfileNorms
 from analyzer.session import AnalysisInfo, Annotation, Session
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,8 @@ class Tagger:
         cal = config["calibration"]
         self.temperatures = [cal[lb]["temperature"] for lb in self.labels]
         self.offsets = [cal[lb]["offset"] for lb in self.labels]
+        norms = config.get("profile_norms")
+        self.norms = ProfileNorms(**norms) if norms else None
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
