@@ -156,6 +156,57 @@ def show(
     sys.stdout.write(json.dumps(to_contract([session]), indent=2, ensure_ascii=False) + "\n")
 
 
+@app.command()
+def report(
+    session_id: Annotated[str, typer.Argument(help="Stored session id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")],
+    db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
+) -> None:
+    """Write a one-page HTML report: timeline, episodes with quoted evidence, summary."""
+    from analyzer.report import render_report
+
+    session = Store(db).load(session_id)
+    if session is None:
+        raise _fail(f"no stored session {session_id!r} — see `alliance sessions`")
+    output.write_text(render_report(session), encoding="utf-8")
+    err.print(f"wrote {output}", highlight=False)
+
+
+@app.command()
+def trends(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
+    dyad: Annotated[str | None, typer.Option("--dyad", help="Only this dyad.")] = None,
+) -> None:
+    """Per client/therapist dyad: the alliance profile across sessions; flagged sessions
+    (departures from the dyad's own baseline) are listed first."""
+    from rich.table import Table
+
+    from analyzer.trends import trajectories
+
+    dyads = trajectories(Store(db).list_sessions())
+    if dyad:
+        dyads = {k: v for k, v in dyads.items() if k == dyad}
+        if not dyads:
+            raise _fail(f"no dyad {dyad!r} — run `alliance trends` to list them")
+    flagged = [(k, i) for k, items in dyads.items() for i in items if i["flags"]]
+    if flagged:
+        out.print("[bold]Flagged sessions[/]")
+        for k, i in flagged:
+            out.print(f"  {k}: {i['session']} ({i['date']}): {', '.join(i['flags'])}",
+                      highlight=False)
+    for name, items in dyads.items():
+        table = Table(title=f"Dyad {name}")
+        for col in ("session", "date", "alliance index", "episodes", "resolved",
+                    "unresolved", "rupture share", "flags"):
+            table.add_column(col)
+        for i in items:
+            table.add_row(i["session"], i["date"], *(
+                "-" if i[k] is None else str(i[k]) for k in
+                ("alliance_index", "episodes", "resolved", "unresolved", "rupture_share")),
+                ", ".join(i["flags"]))
+        out.print(table)
+
+
 @app.command("app")
 def run_app(
     db: Annotated[str | None, typer.Option("--db", help="Database URL.")] = None,
