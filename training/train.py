@@ -243,6 +243,24 @@ def fit_thresholds(probs: np.ndarray, gold: np.ndarray, mask: np.ndarray) -> lis
     return out
 
 
+def reference_norms(config: dict[str, Any], enc: Encoder, layer: ContextLayer,
+                    splits: dict[str, list[SessionData]]) -> dict[str, Any]:
+    """Alliance-index norms: marker rates of real (AnnoMI) train/dev sessions tagged by this
+    model; the synthetic ones only when no real sessions are available."""
+    from dataclasses import asdict
+
+    from analyzer.profile import compute_norms
+    from analyzer.tagger import Tagger
+
+    tagger = Tagger(config, enc, layer)
+    data = [d for name in ("train", "dev") for d in splits[name]]
+    real = [d.session.model_copy(deep=True) for d in data if d.source == "annomi"]
+    source = "annomi train+dev" if real else "synthetic train+dev"
+    sessions = real or [d.session.model_copy(deep=True) for d in data]
+    tagger.tag(sessions)
+    return asdict(compute_norms(sessions, source))
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run both stages, calibrate, and write the model directory; returns its path."""
     from safetensors.torch import save_file
@@ -299,6 +317,7 @@ def train(cfg: TrainConfig) -> Path:
             "seconds_total": round(time.perf_counter() - started, 1),
         },
     }
+    config["profile_norms"] = reference_norms(config, enc, layer, splits)
     (out / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n",
                                      encoding="utf-8")
     log.info("saved %s in %.0f s", out, time.perf_counter() - started)
