@@ -25,7 +25,10 @@ run: analyze app
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+corpus-check: install
+	$(BIN)/alliance corpus check
+
+test: install lint corpus-check
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from analyzer.labels import LABELS
-from analyzer.pipeline import AnalyzeOptions, AnalyzeResult, analyze_paths, analyze_session
+from analyzer.pipeline import (
+    AnalyzeOptions,
+    AnalyzeResult,
+    analyze_paths,
+    analyze_session,
+    score,
+)
 from analyzer.readers import read_path
 from analyzer.session import Annotation, ConsentRecord, Session, Utterance
 
@@ -21,4 +27,5 @@ __all__ = [
     "analyze_paths",
     "analyze_session",
     "read_path",
+    "score",
 ]

@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -205,6 +206,97 @@ def trends(
                 ("alliance_index", "episodes", "resolved", "unresolved", "rupture_share")),
                 ", ".join(i["flags"]))
         out.print(table)
+
+
+class TableFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(help="Files, folders or multi-session tables.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder for the tables.")],
+    consent: Annotated[str | None, typer.Option(
+        "--consent", help="Attest research consent for every session in this run.")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        "--manifest", help="Consent manifest CSV (file or session_id, scope).")] = None,
+    therapist: Annotated[list[str] | None, typer.Option("--therapist")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local or ray.")] = "local",
+    address: Annotated[str | None, typer.Option(
+        "--address", help="Ray cluster address (e.g. ray://head:10001 or auto).")] = None,
+    deidentify: Annotated[bool, typer.Option(
+        "--deidentify/--no-deidentify", help="Replace identifiers in exported text.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Recompute finished sessions.")
+                     ] = False,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Utterance table format.")
+                   ] = TableFormat.parquet,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Score a corpus into tidy tables (resumable; rerun to continue an interrupted run)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analyzer.batch import BatchOptions, run_batch
+
+    _setup_logging(False)
+    if engine not in ("local", "ray"):
+        raise _fail("--engine must be local or ray")
+    tagger = _load_tagger()
+    if tagger is None:
+        raise _fail("no tagger model installed in models/alliance-tagger — run `alliance train`")
+    options = BatchOptions(consent_scope=consent, manifest=manifest,
+                           therapists=tuple(therapist or ()), deidentify=deidentify,
+                           force=force, table_format=fmt.value, engine=engine, address=address)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn(
+        "{task.completed} sessions · {task.fields[rate]:.2f}/s"), TimeElapsedColumn())
+    with Progress(*columns, console=err, disable=quiet) as bar:
+        task = bar.add_task("scoring", total=None, rate=0.0)
+        started = time.perf_counter()
+
+        def tick(done: int, skipped: int) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done + skipped, rate=rate)
+
+        try:
+            result = run_batch(list(inputs), out_dir, options, tagger, progress=tick)
+        except AllianceInputError as exc:
+            raise _fail(str(exc)) from None
+    if not quiet:
+        err.print(f"{result.done} scored, {result.skipped} already done, "
+                  f"{len(result.failures)} failed, in {result.seconds:.1f} s → {out_dir}",
+                  highlight=False)
+    _report_failures(result.failures)
+
+
+@app.command()
+def agreement(
+    first: Annotated[Path, typer.Argument(help="Annotation file A (CSV or parquet).")],
+    second: Annotated[Path, typer.Argument(help="Annotation file B (CSV or parquet).")],
+    n_boot: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Per-label Cohen's kappa, Krippendorff's alpha and F1 (B against A) with 95% bootstrap
+    intervals, over the utterances both files annotate."""
+    from rich.table import Table
+
+    from analyzer.agreement import compare_files
+
+    try:
+        rows = compare_files(first, second, n_boot=n_boot)
+    except AllianceInputError as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=f"Agreement: {first.name} vs {second.name}")
+    for col in ("label", "n", "pos A", "pos B", "kappa [95% CI]", "alpha [95% CI]",
+                "F1 [95% CI]"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["label"], str(r["n"]), str(r["positives_a"]), str(r["positives_b"]),
+                      *(_ci(r[m]) for m in ("kappa", "alpha", "f1")))
+    out.print(table)
+
+
+def _ci(values: list[float | None]) -> str:
+    v, lo, hi = values
+    return "n/a" if v is None else f"{v:.2f} [{lo:.2f}, {hi:.2f}]"
 
 
 @app.command("app")

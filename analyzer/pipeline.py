@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from analyzer.consent import Manifest, require_consent
 from analyzer.episodes import build_episodes
 from analyzer.errors import AllianceInputError
@@ -113,3 +115,43 @@ def analyze_paths(
                 if on_session:
                     on_session(session, None)
     return result
+
+
+def score(
+    items: str | Path | Session | Iterable[str | Path | Session],
+    *,
+    consent: str | None = None,
+    therapists: Sequence[str] = (),
+    tagger: Step | None = None,
+) -> pd.DataFrame:
+    """Notebook API: analyse paths and/or Session objects; one row per utterance.
+
+    Columns: session_id, index, source_id, speaker, role, start, end, text, p_<label> for
+    each label, labels. Paths go through the consent gate (``consent`` attests a scope for
+    all of them); Session objects are taken as given. Nothing is stored.
+    """
+    from analyzer.errors import AllianceInputError
+    from analyzer.tables import utterances_frame
+    from analyzer.tagger import load_default_tagger
+
+    tagger = tagger or load_default_tagger()
+    if tagger is None:
+        raise AllianceInputError("no tagger model installed",
+                                 hint="train one with `alliance train`")
+    if isinstance(items, str | Path | Session):
+        items = [items]
+    sessions: list[Session] = []
+    paths: list[str | Path] = []
+    for item in items:
+        if isinstance(item, Session):
+            sessions.append(analyze_session(assign_roles(item.model_copy(deep=True),
+                                                         therapists), tagger))
+        else:
+            paths.append(item)
+    if paths:
+        result = analyze_paths(paths, AnalyzeOptions(therapists=therapists,
+                                                     consent_scope=consent, tagger=tagger))
+        if result.failures:
+            raise AllianceInputError("; ".join(f.error for f in result.failures))
+        sessions += result.sessions
+    return utterances_frame(sessions)

@@ -4,6 +4,12 @@ Embedded SQLite by default (a file in the user's data directory, created with 06
 permissions); any SQLAlchemy URL works, e.g. ``postgresql+psycopg://user@host/db``.
 ``Store.save(session)`` writes one session in one transaction: a failure leaves nothing
 half-written. Re-analysing the same source replaces that session instead of duplicating it.
+
+Review data lives in two more tables, keyed by session id (and utterance index) *without* a
+foreign key, so it survives ``save`` replacing a session's rows: ``reviews`` (one row per
+reviewer action, append-only, with the model's output for the utterance at that moment) and
+``session_edits`` (speaker fixes: who, when, what, and the previous state). ``Store.delete``
+removes both with the session.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -120,6 +127,44 @@ class AnnotationRow(Base):
     utterance: Mapped[UtteranceRow] = relationship(back_populates="annotations")
 
 
+class ReviewRow(Base):
+    """One reviewer action on one utterance; never updated, only appended (and remapped when
+    a speaker fix renumbers turns). The model's annotations are never touched."""
+
+    __tablename__ = "reviews"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(200), index=True)
+    utterance_index: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))  # confirm|reject|relabel|add|comment
+    label: Mapped[str | None] = mapped_column(String(40))
+    new_label: Mapped[str | None] = mapped_column(String(40))
+    subtype: Mapped[str | None] = mapped_column(String(60))
+    comment: Mapped[str | None] = mapped_column(Text)
+    model_output: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SessionEditRow(Base):
+    """One speaker fix (reassign, role change, split, merge) with the state it replaced."""
+
+    __tablename__ = "session_edits"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(200), index=True)
+    editor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+_REVIEW_FIELDS = ("pk", "session_id", "utterance_index", "reviewer", "created_at", "action",
+                  "label", "new_label", "subtype", "comment", "model_output")
+_EDIT_FIELDS = ("pk", "session_id", "editor", "created_at", "action", "details", "previous")
+
+
 def _sqlite_path(url: str) -> Path | None:
     if url.startswith("sqlite:///") and ":memory:" not in url:
         return Path(url.removeprefix("sqlite:///"))
@@ -162,38 +207,111 @@ class Store:
     def save(self, session: Session) -> str:
         """Write (or replace) one session atomically; returns the id it was stored under."""
         with self._tx() as orm:
-            existing = orm.scalar(
-                select(SessionRow).where(SessionRow.source == session.source,
-                                         SessionRow.source_key == session.source_key)
-            ) if session.source else None
-            created_at = utcnow()
-            if existing is not None:
-                session.id = existing.id
-                created_at = existing.created_at
-                orm.delete(existing)
-                orm.flush()
-            else:
-                clash = orm.get(SessionRow, session.id)
-                if clash is not None:
-                    if clash.source == session.source:  # same id from a re-read source
-                        created_at = clash.created_at
-                        orm.delete(clash)
-                        orm.flush()
-                    else:
-                        suffix = hashlib.sha1(f"{session.source}|{session.source_key}".encode())
-                        session.id = f"{session.id}-{suffix.hexdigest()[:6]}"
-                        log.warning("session id already used by another source; stored as %s",
-                                    session.id)
-            orm.add(_to_row(session, created_at))
+            return self._save_in(orm, session)
+
+    def _save_in(self, orm: OrmSession, session: Session) -> str:
+        existing = orm.scalar(
+            select(SessionRow).where(SessionRow.source == session.source,
+                                     SessionRow.source_key == session.source_key)
+        ) if session.source else None
+        created_at = utcnow()
+        if existing is not None:
+            session.id = existing.id
+            created_at = existing.created_at
+            orm.delete(existing)
+            orm.flush()
+        else:
+            clash = orm.get(SessionRow, session.id)
+            if clash is not None:
+                if clash.source == session.source:  # same id from a re-read source
+                    created_at = clash.created_at
+                    orm.delete(clash)
+                    orm.flush()
+                else:
+                    suffix = hashlib.sha1(f"{session.source}|{session.source_key}".encode())
+                    session.id = f"{session.id}-{suffix.hexdigest()[:6]}"
+                    log.warning("session id already used by another source; stored as %s",
+                                session.id)
+        orm.add(_to_row(session, created_at))
         return session.id
 
     def delete(self, session_id: str) -> bool:
+        """Delete a session with its utterances, annotations, reviews and edit history."""
         with self._tx() as orm:
             row = orm.get(SessionRow, session_id)
+            orm.execute(delete(ReviewRow).where(ReviewRow.session_id == session_id))
+            orm.execute(delete(SessionEditRow).where(SessionEditRow.session_id == session_id))
             if row is None:
                 return False
             orm.execute(delete(SessionRow).where(SessionRow.id == session_id))
             return True
+
+    # -- reviews and speaker fixes ---------------------------------------------------------
+    def add_review(self, session_id: str, utterance_index: int, reviewer: str, action: str,
+                   *, label: str | None = None, new_label: str | None = None,
+                   subtype: str | None = None, comment: str | None = None,
+                   model_output: dict[str, Any] | None = None) -> int:
+        """Append one reviewer action; returns its primary key."""
+        with self._tx() as orm:
+            row = ReviewRow(session_id=session_id, utterance_index=utterance_index,
+                            reviewer=reviewer, action=action, label=label, new_label=new_label,
+                            subtype=subtype, comment=comment, model_output=model_output or {},
+                            created_at=utcnow())
+            orm.add(row)
+            orm.flush()
+            return row.pk
+
+    def reviews(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's reviewer actions, oldest first."""
+        with OrmSession(self.engine) as orm:
+            rows = orm.scalars(select(ReviewRow).where(ReviewRow.session_id == session_id)
+                               .order_by(ReviewRow.pk)).all()
+            return [{f: getattr(r, f) for f in _REVIEW_FIELDS} for r in rows]
+
+    def review_counts(self) -> dict[str, int]:
+        """Per session id, how many utterances carry at least one reviewer action."""
+        with OrmSession(self.engine) as orm:
+            rows = orm.execute(
+                select(ReviewRow.session_id,
+                       func.count(func.distinct(ReviewRow.utterance_index)))
+                .group_by(ReviewRow.session_id)).all()
+            return {sid: int(n) for sid, n in rows}
+
+    def edits(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's speaker-fix history, oldest first."""
+        with OrmSession(self.engine) as orm:
+            rows = orm.scalars(select(SessionEditRow)
+                               .where(SessionEditRow.session_id == session_id)
+                               .order_by(SessionEditRow.pk)).all()
+            return [{f: getattr(r, f) for f in _EDIT_FIELDS} for r in rows]
+
+    def save_edit(self, session: Session, editor: str, action: str, details: dict[str, Any],
+                  previous: dict[str, Any], index_map: dict[int, int] | None = None) -> str:
+        """Save an edited session, record the edit and renumber its reviews, atomically.
+
+        ``index_map`` maps old utterance indices to new ones (splits and merges renumber
+        turns); reviews of unmapped indices keep theirs.
+        """
+        with self._tx() as orm:
+            old_id = session.id
+            session_id = self._save_in(orm, session)
+            for old, new in sorted((index_map or {}).items()):
+                if old != new:
+                    orm.execute(update(ReviewRow)
+                                .where(ReviewRow.session_id == old_id,
+                                       ReviewRow.utterance_index == old)
+                                .values(utterance_index=-1 - new))  # two steps: no collisions
+            orm.execute(update(ReviewRow)
+                        .where(ReviewRow.session_id == old_id, ReviewRow.utterance_index < 0)
+                        .values(utterance_index=-1 - ReviewRow.utterance_index))
+            if session_id != old_id:
+                orm.execute(update(ReviewRow).where(ReviewRow.session_id == old_id)
+                            .values(session_id=session_id))
+            orm.add(SessionEditRow(session_id=session_id, editor=editor, action=action,
+                                   details=json.loads(json.dumps(details, default=str)),
+                                   previous=json.loads(json.dumps(previous, default=str)),
+                                   created_at=utcnow()))
+        return session_id
 
     # -- reading ---------------------------------------------------------------------------
     def list_sessions(self) -> list[dict[str, Any]]:

@@ -114,6 +114,7 @@ class Tagger:
         self.offsets = [cal[lb]["offset"] for lb in self.labels]
         norms = config.get("profile_norms")
         self.norms = ProfileNorms(**norms) if norms else None
+        self.path: Path | None = None  # the model directory, when loaded from one
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
@@ -134,7 +135,9 @@ class Tagger:
                                role_dim=arch["role_dim"], dropout=arch["dropout"])
         context.load_state_dict(load_file(str(path / "context.safetensors")))
         log.info("loaded %s %s from %s", config.get("name"), config.get("version"), path)
-        return cls(config, encoder, context)
+        tagger = cls(config, encoder, context)
+        tagger.path = path
+        return tagger
 
     @property
     def version(self) -> str:

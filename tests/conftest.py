@@ -48,3 +48,15 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def tagger():
+    """The released tagger, loaded once per test session ($ALLIANCE_TEST_MODEL overrides)."""
+    import os
+
+    from analyzer.tagger import DEFAULT_MODEL_DIR, Tagger
+
+    path = Path(os.environ.get("ALLIANCE_TEST_MODEL", DEFAULT_MODEL_DIR))
+    assert (path / "config.json").is_file(), f"no model at {path}: run `alliance train`"
+    return Tagger.load(path)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from analyzer.pipeline import AnalyzeOptions, analyze_paths
 from analyzer.storage import Store
 from tests.conftest import EXAMPLES, write
@@ -51,3 +53,16 @@ def test_a_20000_word_turn_goes_through_the_whole_pipeline(tmp_path: Path, db_ur
     assert len(client.text.split()) > 20_000
     assert len(client.sentences) >= 1600
     assert client.sentences[-1][1] <= len(client.text)
+
+
+@pytest.mark.slow
+def test_score_api_returns_one_row_per_utterance(tmp_path: Path, tagger) -> None:
+    from analyzer import score
+    from tests.conftest import make_session
+
+    path = write(tmp_path / "s.txt", "T: Shall we plan the week?\nC: Yes, let's do that.\n")
+    frame = score([path, make_session([("Therapist", "Hi."), ("Client", "Hello.")], "mem")],
+                  consent="research", tagger=tagger)
+    assert len(frame) == 4
+    assert set(frame.session_id) == {"s", "mem"}
+    assert {"p_collaboration", "labels", "text"} <= set(frame.columns)

@@ -8,7 +8,9 @@ Enforced rules (any violation makes the check fail):
 - AnnoMI: at least ``MIN_ANNOMI_TRANSCRIPTS`` labelled transcripts (role rules checked when
   the AnnoMI text is present);
 - near-duplicates: utterances longer than four words whose character-n-gram TF-IDF cosine
-  similarity to another utterance is at least ``DUP_THRESHOLD``, under ``MAX_DUP_RATE``.
+  similarity to another utterance is at least ``DUP_THRESHOLD``, under ``MAX_DUP_RATE``;
+- double annotation: at least ``MIN_DOUBLE_SHARE`` of each source's utterances annotated
+  twice (``training/data/double/<source>_first.csv`` and ``_second.csv`` cover the same keys).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ MINIMUMS = {
     "collaboration": 1_500,
 }
 MIN_ANNOMI_TRANSCRIPTS = 60
+MIN_DOUBLE_SHARE = 0.10
 DUP_THRESHOLD = 0.9
 MAX_DUP_RATE = 0.02
 
@@ -119,6 +122,25 @@ def near_duplicates(texts: list[str], threshold: float = DUP_THRESHOLD
     return float(flagged.mean()), examples
 
 
+def double_problems(totals: dict[str, int]) -> list[str]:
+    from training.corpus import DATA
+
+    problems = []
+    for source, total in totals.items():
+        first, second = (DATA / "double" / f"{source}_{n}.csv" for n in ("first", "second"))
+        if not first.is_file() or not second.is_file():
+            problems.append(f"{source}: no double annotation files")
+            continue
+        keys_a = {(r.key, r.position) for r in read_label_table(first, "key", "position")}
+        keys_b = {(r.key, r.position) for r in read_label_table(second, "key", "position")}
+        if keys_a != keys_b:
+            problems.append(f"{source}: double annotation files cover different utterances")
+        if total and len(keys_a) / total < MIN_DOUBLE_SHARE:
+            problems.append(f"{source}: {len(keys_a)} of {total} utterances double-annotated "
+                            f"({len(keys_a) / total:.1%} < {MIN_DOUBLE_SHARE:.0%})")
+    return problems
+
+
 def check_corpus(annomi_csv: Path | None, synthetic_dir: Path | None = None) -> CheckReport:
     report = CheckReport()
     synthetic = load_synthetic(synthetic_dir) if synthetic_dir else load_synthetic()
@@ -134,6 +156,11 @@ def check_corpus(annomi_csv: Path | None, synthetic_dir: Path | None = None) -> 
     report.duplicate_rate, report.duplicate_examples = rate, examples
     if rate >= MAX_DUP_RATE:
         report.problems.append(f"synthetic: near-duplicate rate {rate:.2%} >= {MAX_DUP_RATE:.0%}")
+
+    n_annomi = len(read_label_table(ANNOMI_LABELS, "transcript_id", "utterance_id")
+                   ) if ANNOMI_LABELS.is_file() else 0
+    totals = {"synthetic": int(stats["utterances"]), "annomi": n_annomi}  # type: ignore[call-overload]
+    report.problems += double_problems(totals)
 
     if ANNOMI_LABELS.is_file():
         rows = read_label_table(ANNOMI_LABELS, "transcript_id", "utterance_id")
