@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from analyzer.cli_admin import audit, consent_app, user_app
 from analyzer.errors import AllianceInputError
 from analyzer.pipeline import AnalyzeOptions, Failure, analyze_paths
 from analyzer.render import summary_table, to_contract
@@ -316,6 +317,10 @@ def run_app(
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     raise typer.Exit(subprocess.call(cmd, env=env))
 
+
+app.add_typer(user_app, name="user")
+app.add_typer(consent_app, name="consent")
+app.command("audit")(audit)
 
 corpus_app = typer.Typer(help="The annotated training corpus.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
