@@ -188,6 +188,20 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def append_cue(segments: list[RawSegment], speaker: str | None, text: str,
+               start: float | None, end: float | None, source_id: str) -> bool:
+    """Append a caption cue; a cue without a speaker continues the previous speaker's turn.
+
+    Returns whether the cue named its speaker.
+    """
+    named = bool(speaker)
+    if not named:
+        speaker = segments[-1].speaker if segments else ""
+    segments.append(RawSegment(speaker=(speaker or "").strip(), text=text.strip(), start=start,
+                               end=end, source_id=source_id))
+    return named
+
+
 def merge_segments(segments: list[RawSegment]) -> list[RawSegment]:
     """The merge rule: consecutive segments from one speaker become one turn.
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import srt
 
 from analyzer.errors import MalformedTranscriptError, NoSpeakersError
-from analyzer.readers._common import ParsedSource, RawSegment, check_timing_lines, slug
+from analyzer.readers._common import (
+    ParsedSource,
+    RawSegment,
+    append_cue,
+    check_timing_lines,
+    slug,
+)
 from analyzer.readers.text import match_label
 
 _SRT_TS = re.compile(r"^\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}$")
@@ -49,21 +55,8 @@ def parse_srt(text: str, path: Path) -> ParsedSource:
             found = match_label(content.lstrip("- "))
             if found is not None:
                 speaker, content, _ = found
-        if speaker:
-            any_speaker = True
-        elif segments:
-            speaker = segments[-1].speaker
-        else:
-            speaker = ""
-        segments.append(
-            RawSegment(
-                speaker=speaker.strip(),
-                text=content.strip(),
-                start=sub.start.total_seconds(),
-                end=sub.end.total_seconds(),
-                source_id=str(sub.index),
-            )
-        )
+        any_speaker |= append_cue(segments, speaker, content, sub.start.total_seconds(),
+                                  sub.end.total_seconds(), str(sub.index))
     if not segments:
         raise MalformedTranscriptError("no subtitles found", path=path)
     if not any_speaker:

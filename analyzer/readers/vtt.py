@@ -16,6 +16,7 @@ from analyzer.errors import MalformedTranscriptError, NoSpeakersError
 from analyzer.readers._common import (
     ParsedSource,
     RawSegment,
+    append_cue,
     check_timing_lines,
     parse_clock,
     slug,
@@ -50,21 +51,8 @@ def parse_vtt(text: str, path: Path) -> ParsedSource:
             found = match_label(body)
             if found is not None:
                 speaker, body, _ = found
-        if speaker:
-            any_speaker = True
-        elif segments:
-            speaker = segments[-1].speaker
-        else:
-            speaker = ""
-        segments.append(
-            RawSegment(
-                speaker=speaker.strip(),
-                text=body.strip(),
-                start=parse_clock(cue.start),
-                end=parse_clock(cue.end),
-                source_id=cue.identifier or str(number),
-            )
-        )
+        any_speaker |= append_cue(segments, speaker, body, parse_clock(cue.start),
+                                  parse_clock(cue.end), cue.identifier or str(number))
     if not any_speaker:
         raise NoSpeakersError(
             "no speaker names in the captions",
