@@ -53,7 +53,7 @@ class BatchOptions:
     consent_scope: str | None = None  # one attestation for the whole run
     manifest: Path | None = None
     therapists: tuple[str, ...] = ()
-    deidentify: bool = False
+    deidentify: bool = True
     force: bool = False
     table_format: str = "parquet"  # or csv
     engine: str = "local"
@@ -136,17 +136,33 @@ def prepare(paths: Iterable[str | Path], options: BatchOptions, model_version: s
                 yield Item(session=session, path=str(path), key=key)
 
 
-def finish_session(session: Session, tagger: Any, deidentify: bool) -> Session:
+def scrub_for_export(session: Session, pseudonym: str) -> Session:
+    """De-identify text and speakers, and drop what else can identify someone in a research
+    export: the file path (kept as a content hash), front-matter metadata, the consent
+    signatory, and a session id taken from a file name (ids from a table's own id column,
+    assigned by researchers, are kept so they can be joined)."""
+    from analyzer.deidentify import deidentify as deid
+
+    clean = deid(session)
+    if not clean.source_key:
+        clean.id = f"s-{pseudonym[:12]}"
+    clean.source = f"sha256:{pseudonym}"
+    clean.metadata = {"deidentified": clean.metadata.get("deidentified", {})}
+    if clean.consent is not None:
+        clean.consent = clean.consent.model_copy(update={"attested_by": None, "reference": None})
+    split_sentences(clean)
+    return clean
+
+
+def finish_session(session: Session, tagger: Any, deidentify: bool,
+                   pseudonym: str = "") -> Session:
     """Model, episodes, summary and profile for one prepared session."""
     from analyzer.episodes import build_episodes
     from analyzer.profile import profile
     from analyzer.summary import summarize
 
     if deidentify:
-        from analyzer.deidentify import deidentify as deid
-
-        session = deid(session)
-        split_sentences(session)
+        session = scrub_for_export(session, pseudonym or session.source_hash or session.id)
     tagger.tag([session])
     build_episodes(session)
     summarize(session)
@@ -194,7 +210,7 @@ def run_batch(paths: list[str | Path], out_dir: Path, options: BatchOptions, tag
             if item is None:
                 result.skipped += 1
             else:
-                session = finish_session(item.session, tagger, options.deidentify)
+                session = finish_session(item.session, tagger, options.deidentify, item.key)
                 save_part(parts, item.key, session)
                 result.done += 1
             if progress:

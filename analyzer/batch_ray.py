@@ -32,9 +32,9 @@ class TagBatch:
         from analyzer.session import Session
 
         out = []
-        for text in batch["session"]:
+        for key, text in zip(batch["key"], batch["session"], strict=True):
             session = finish_session(Session.model_validate_json(text), self.tagger,
-                                     self.deidentify)
+                                     self.deidentify, str(key))
             out.append(session.model_dump_json())
         return {"key": list(batch["key"]), "session": out}
 

@@ -227,7 +227,9 @@ def batch(
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address (e.g. ray://head:10001 or auto).")] = None,
     deidentify: Annotated[bool, typer.Option(
-        "--deidentify/--no-deidentify", help="Replace identifiers in exported text.")] = False,
+        "--deidentify/--no-deidentify",
+        help="Replace identifiers in exported text, speakers, ids and paths (default on: "
+        "research exports never carry the original text).")] = True,
     force: Annotated[bool, typer.Option("--force", help="Recompute finished sessions.")
                      ] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Utterance table format.")

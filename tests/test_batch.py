@@ -84,3 +84,22 @@ def test_ray_engine_matches_local(tmp_path: Path, tagger) -> None:
     pd.testing.assert_frame_equal(pd.read_csv(local_out / "sessions.csv"),
                                   pd.read_csv(ray_out / "sessions.csv"),
                                   check_exact=False, atol=1e-4)
+
+
+def test_research_export_is_deidentified_by_default(tmp_path: Path, tagger) -> None:
+    body = ("---\nconsent:\n  scope: research\n  attested_by: Dr Imogen Hartley\n"
+            "client_name: Marcus Webb\n---\n"
+            "Therapist: Hi Marcus, how was the week at Brightwater Logistics?\n"
+            "Marcus: Rough. My sister Dana rang me on 07700 900123 about Mum.\n")
+    src = write(tmp_path / "in" / "marcus_webb_intake.txt", body)
+    out = tmp_path / "out"
+    run_batch([src], out, BatchOptions(), tagger)
+    utts = pd.read_parquet(out / "utterances.parquet")
+    everything = (utts.to_csv() + (out / "sessions.csv").read_text()
+                  + (out / "episodes.csv").read_text()
+                  + "".join(p.read_text() for p in (out / "parts").glob("*.json")))
+    for secret in ("Marcus", "Webb", "Dana", "07700 900123", "Brightwater", "Hartley",
+                   "marcus_webb"):
+        assert secret not in everything, secret
+    assert "[NAME_1]" in utts.text.iloc[0]
+    assert utts.session_id.iloc[0].startswith("s-")
