@@ -316,8 +316,10 @@ def run_app(
         raise _fail(f"app.py not found next to the package ({app_py})")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py),
            "--server.address", "localhost", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
-    raise typer.Exit(subprocess.call(cmd, env=env))
+           "--browser.gatherUsageStats", "false", "--server.headless", "true",
+           "--server.maxUploadSize", "20", "--client.toolbarMode", "minimal"]
+    # run from the project folder so .streamlit/config.toml applies wherever it is started
+    raise typer.Exit(subprocess.call(cmd, env=env, cwd=app_py.parent))
 
 
 app.add_typer(user_app, name="user")

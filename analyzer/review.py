@@ -263,3 +263,57 @@ def evidence_span(utt: Utterance, marked: bool | None = None) -> tuple[int, int]
         best = max(with_evidence, key=lambda a: a.probability or 0.0)
         return spans[best.evidence]  # type: ignore[index]
     return max(spans, key=lambda s: s[1] - s[0])
+
+
+def filter_turns(session: Session, state: dict[int, UtteranceReview], *,
+                 markers: Iterable[str] = (), speakers: Iterable[str] = (),
+                 min_confidence: float = 0.0, marked_only: bool = False) -> list[int]:
+    """Indices of the turns to show.
+
+    ``speakers`` keeps those speakers' turns. ``markers`` keeps turns carrying one of those
+    labels in the reviewed state; ``marked_only`` keeps turns carrying any. A model label
+    counts only at or above ``min_confidence``; labels a reviewer added or confirmed always
+    count.
+    """
+    wanted, who = set(markers), set(speakers)
+    out = []
+    for u in session.utterances:
+        if who and u.speaker not in who:
+            continue
+        if wanted or marked_only:
+            shown = visible_labels(state[u.index], min_confidence)
+            if not shown or (wanted and not wanted & set(shown)):
+                continue
+        out.append(u.index)
+    return out
+
+
+def visible_labels(state: UtteranceReview, min_confidence: float = 0.0) -> list[str]:
+    """Reviewed labels at or above ``min_confidence`` (reviewer decisions always pass)."""
+    return [lb for lb in state.effective()
+            if state.labels[lb].status != "pending"
+            or (state.labels[lb].probability or 0.0) >= min_confidence]
+
+
+def queue(state: dict[int, UtteranceReview], *, status: str = "pending",
+          order: str = "session", labels: Iterable[str] = ()) -> list[tuple[int, str]]:
+    """Model markers to review as (utterance index, label).
+
+    ``status``: ``pending`` (no decision yet), ``decided`` or ``all``. ``order``:
+    ``session`` (as they occur), ``lowest`` or ``highest`` model probability first.
+    """
+    wanted = set(labels)
+    items = []
+    for s in state.values():
+        for lb in s.model_labels:
+            decided = s.labels[lb].status != "pending"
+            if (status == "pending" and decided) or (status == "decided" and not decided):
+                continue
+            if wanted and lb not in wanted:
+                continue
+            items.append((s.index, lb, s.labels[lb].probability or 0.0))
+    if order == "lowest":
+        items.sort(key=lambda t: (t[2], t[0]))
+    elif order == "highest":
+        items.sort(key=lambda t: (-t[2], t[0]))
+    return [(i, lb) for i, lb, _ in items]

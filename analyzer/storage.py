@@ -41,7 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 from sqlalchemy.orm import Session as OrmSession
 
 from analyzer.session import AnalysisInfo, Annotation, ConsentRecord, Session, Utterance, utcnow
@@ -333,9 +333,17 @@ class Store:
         with OrmSession(self.engine) as orm:
             return int(orm.scalar(select(func.count()).select_from(SessionRow)) or 0)
 
-    def load(self, session_id: str) -> Session | None:
+    def updated_at(self, session_id: str) -> str | None:
+        """When the session was last saved (changes on every save), or None if unknown."""
         with OrmSession(self.engine) as orm:
-            row = orm.get(SessionRow, session_id)
+            return orm.scalar(select(SessionRow.updated_at).where(SessionRow.id == session_id))
+
+    def load(self, session_id: str) -> Session | None:
+        """One stored session; utterances and annotations in two batched queries."""
+        query = select(SessionRow).where(SessionRow.id == session_id).options(
+            selectinload(SessionRow.utterances).selectinload(UtteranceRow.annotations))
+        with OrmSession(self.engine) as orm:
+            row = orm.scalar(query)
             return None if row is None else _from_row(row)
 
 
