@@ -83,7 +83,7 @@ class _LinearBaseline:
 
     def predict(self, data: list[SessionData]) -> list[np.ndarray]:
         x = self._features(data)
-        probs = np.zeros((len(x), len(LABELS)), dtype=np.float32)
+        probs = np.zeros((x.shape[0], len(LABELS)), dtype=np.float32)
         for j, clf in enumerate(self.models):
             if clf is not None:
                 probs[:, j] = clf.predict_proba(x)[:, 1]
