@@ -14,9 +14,10 @@ the same command skips finished sessions and an interrupted run completes withou
 rows; ``force`` recomputes everything. The final tables are rebuilt from the parts and also
 written atomically.
 
-Local engine: a reader thread parses and segments the next files while the main thread runs
-the model (both cores busy). The Ray engine (``analyzer.batch_ray``) runs the same per-session
-function on a Ray cluster and writes the same tables.
+Local engine: a reader thread parses, segments and (by default) de-identifies the next files
+while the main thread runs the model on groups of ``TAG_GROUP`` sessions (both cores busy); a
+killed run loses at most the group in flight. The Ray engine (``analyzer.batch_ray``) runs
+the same per-session functions on a Ray cluster and writes the same tables.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ from analyzer.session import Session
 from analyzer.tables import episode_rows, session_row, utterances_frame
 
 log = logging.getLogger(__name__)
+
+
+#: Sessions tagged together (the most a killed run can lose).
+TAG_GROUP = 8
 
 
 @dataclass
@@ -129,7 +134,10 @@ def prepare(paths: Iterable[str | Path], options: BatchOptions, model_version: s
                             f"session {session.id!r} has {scope!r} consent, not research",
                             path=path, hint="research exports need research-scope consent")
                     assign_roles(session, options.therapists)
-                    split_sentences(session)
+                    if options.deidentify:  # on the reader thread, overlapping inference
+                        session = scrub_for_export(session, key)
+                    else:
+                        split_sentences(session)
                 except AllianceInputError as exc:
                     failures.append(Failure(str(path), session.id, str(exc)))
                     continue
@@ -154,19 +162,19 @@ def scrub_for_export(session: Session, pseudonym: str) -> Session:
     return clean
 
 
-def finish_session(session: Session, tagger: Any, deidentify: bool,
-                   pseudonym: str = "") -> Session:
-    """Model, episodes, summary and profile for one prepared session."""
+def finish_sessions(sessions: list[Session], tagger: Any) -> list[Session]:
+    """Model (sessions tagged together: fuller, length-sorted batches), then episodes,
+    summary and profile, for prepared (consented, segmented, de-identified) sessions."""
     from analyzer.episodes import build_episodes
     from analyzer.profile import profile
     from analyzer.summary import summarize
 
-    if deidentify:
-        session = scrub_for_export(session, pseudonym or session.source_hash or session.id)
-    tagger.tag([session])
-    build_episodes(session)
-    summarize(session)
-    return profile(session, tagger.norms)
+    tagger.tag(sessions)
+    for session in sessions:
+        build_episodes(session)
+        summarize(session)
+        profile(session, tagger.norms)
+    return sessions
 
 
 def _prefetch(items: Iterator[Item | None], size: int = 4) -> Iterator[Item | None]:
@@ -206,15 +214,26 @@ def run_batch(paths: list[str | Path], out_dir: Path, options: BatchOptions, tag
 
         result.done, result.skipped = run_ray(items, parts, options, tagger, progress)
     else:
-        for item in _prefetch(items):
+        pending: list[Item] = []
+
+        def flush() -> None:
+            for item, session in zip(pending, finish_sessions([i.session for i in pending],
+                                                              tagger), strict=True):
+                save_part(parts, item.key, session)
+                result.done += 1
+            pending.clear()
+            if progress:
+                progress(result.done, result.skipped)
+
+        for item in _prefetch(items, size=2 * TAG_GROUP):
             if item is None:
                 result.skipped += 1
             else:
-                session = finish_session(item.session, tagger, options.deidentify, item.key)
-                save_part(parts, item.key, session)
-                result.done += 1
-            if progress:
-                progress(result.done, result.skipped)
+                pending.append(item)
+                if len(pending) >= TAG_GROUP:
+                    flush()
+        if pending:
+            flush()
     result.seconds = time.perf_counter() - started
     write_tables(out_dir, options, tagger, inputs, result)
     return result

@@ -1,9 +1,9 @@
 """Ray engine for ``alliance batch --engine ray``: the same per-session function on a cluster.
 
-Sessions are read, consent-checked and segmented on the driver (as in the local engine), then
-tagged with Ray Data ``map_batches``: one model actor per worker (on a GPU when the worker
-has one), each running ``analyzer.batch.finish_session``. Results come back to the driver,
-which saves them as the same resumable parts, so both engines write identical tables.
+Sessions are read, consent-checked, segmented and de-identified on the driver (as in the local
+engine), then tagged with Ray Data ``map_batches``: one model actor per worker (on a GPU when
+the worker has one), each running ``analyzer.batch.finish_sessions``. Results come back to
+the driver, which saves them as the same resumable parts, so both engines write identical tables.
 ``address`` connects to an existing cluster (``ray://head:10001`` or ``auto``); without it a
 local Ray instance is started.
 """
@@ -21,22 +21,18 @@ log = logging.getLogger(__name__)
 class TagBatch:
     """A Ray Data actor: loads the tagger once, then tags batches of serialised sessions."""
 
-    def __init__(self, model_dir: str, deidentify: bool):
+    def __init__(self, model_dir: str):
         from analyzer.tagger import Tagger
 
         self.tagger = Tagger.load(model_dir)
-        self.deidentify = deidentify
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from analyzer.batch import finish_session
+        from analyzer.batch import finish_sessions
         from analyzer.session import Session
 
-        out = []
-        for key, text in zip(batch["key"], batch["session"], strict=True):
-            session = finish_session(Session.model_validate_json(text), self.tagger,
-                                     self.deidentify, str(key))
-            out.append(session.model_dump_json())
-        return {"key": list(batch["key"]), "session": out}
+        sessions = [Session.model_validate_json(text) for text in batch["session"]]
+        done = finish_sessions(sessions, self.tagger)
+        return {"key": list(batch["key"]), "session": [s.model_dump_json() for s in done]}
 
 
 def run_ray(items: Iterator[Any], parts: Path, options: Any, tagger: Any,
@@ -61,8 +57,7 @@ def run_ray(items: Iterator[Any], parts: Path, options: Any, tagger: Any,
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     workers = max(1, int(gpus)) if gpus else max(1, cpus // 2)
     ds = ray.data.from_items(rows).map_batches(
-        TagBatch, fn_constructor_kwargs={"model_dir": str(tagger.path),
-                                         "deidentify": options.deidentify},
+        TagBatch, fn_constructor_kwargs={"model_dir": str(tagger.path)},
         batch_size=4, concurrency=min(workers, len(rows)), num_gpus=1 if gpus else 0,
         batch_format="numpy")
     done = 0

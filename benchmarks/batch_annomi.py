@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--annomi", type=Path,
                         default=ROOT.parent / "shared" / "annomi" / "AnnoMI-simple.csv")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-deidentify", action="store_true",
+                        help="measure without de-identification (on by default in batch)")
     args = parser.parse_args()
     if not args.annomi.is_file():
         print(f"AnnoMI not found at {args.annomi}; nothing to benchmark")
@@ -38,12 +40,13 @@ def main() -> None:
         out = Path(tmp) / "out"
         start = time.perf_counter()
         subprocess.run([str(alliance), "batch", str(args.annomi), "--out", str(out),
-                        "--consent", "research", "--quiet"], check=True)
+                        "--consent", "research", "--quiet",
+                        *(["--no-deidentify"] if args.no_deidentify else [])], check=True)
         seconds = time.perf_counter() - start
         utts = pd.read_parquet(out / "utterances.parquet")
         sessions = pd.read_csv(out / "sessions.csv")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report = {"transcripts": len(sessions), "utterances": len(utts),
+    report = {"deidentify": not args.no_deidentify, "transcripts": len(sessions), "utterances": len(utts),
               "seconds": round(seconds, 1),
               "utterances_per_second": round(len(utts) / seconds, 1),
               "peak_rss_mb": round(peak)}
