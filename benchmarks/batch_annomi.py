@@ -46,7 +46,8 @@ def main() -> None:
         utts = pd.read_parquet(out / "utterances.parquet")
         sessions = pd.read_csv(out / "sessions.csv")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report = {"deidentify": not args.no_deidentify, "transcripts": len(sessions), "utterances": len(utts),
+    report = {"deidentify": not args.no_deidentify, "transcripts": len(sessions),
+              "utterances": len(utts),
               "seconds": round(seconds, 1),
               "utterances_per_second": round(len(utts) / seconds, 1),
               "peak_rss_mb": round(peak)}

@@ -52,3 +52,19 @@ def test_binary_file(tmp_path: Path) -> None:
 def test_unsupported_extension(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedFormatError, match=r"\.pdf"):
         read_path(write(tmp_path / "x.pdf", b"%PDF-1.4"))
+
+
+def test_a_file_over_100_mb_is_refused_without_reading_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.errors import UnreadablePathError
+
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:  # sparse: no 100 MB actually written
+        fh.truncate(101 * 1024 * 1024)
+
+    def no_read(self: Path) -> bytes:
+        raise AssertionError("the oversized file was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    with pytest.raises(UnreadablePathError, match="over the 100 MB limit"):
+        read_path(big)
