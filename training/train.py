@@ -204,7 +204,7 @@ def _platt(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp()), float(b)
+    return float(log_t.exp().detach()), float(b.detach())
 
 
 def fit_platt(logits: np.ndarray, gold: np.ndarray, mask: np.ndarray
