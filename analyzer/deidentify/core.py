@@ -14,7 +14,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from analyzer.deidentify.engine import _engines, load_ner_nlp
 from analyzer.deidentify.lexicon import (
@@ -118,41 +118,76 @@ def _keep(span: PhiSpan, text: str, doc: Any) -> bool:
     return True
 
 
+#: What ``_lowercase_ner`` needs of the pipeline: the NER and the parser's sentence starts
+#: (entities never cross them); tags, attribute rules and lemmas never reach the NER features.
+_NER_ONLY_DISABLED = ("tagger", "attribute_ruler", "lemmatizer")
+
+
+def _lowercase_spans(doc: Any) -> list[PhiSpan]:
+    """Names and places the NER model found in lower-case text as it is (``doc.ents``)."""
+    kinds = {"PERSON": "NAME", "GPE": "LOCATION"}
+    spans = []
+    for ent in doc.ents:
+        toks = [t for t in ent if not _function_word(t.lower_)
+                and t.lower_ not in _NOT_NAMES and t.is_alpha]
+        if len(toks) < len(ent) and all(is_common(t.text) for t in toks):
+            continue  # "ma head": a filler made it look like a name
+        if ent.label_ in kinds and toks:
+            spans.append(PhiSpan(toks[0].idx, _end(toks[-1]), kinds[ent.label_], 0.6,
+                                 "SpacyLowercase"))
+    return spans
+
+
 def _lowercase_ner(texts: Sequence[str]) -> list[list[PhiSpan]]:
     """NER on lower-case texts as they are: the model finds some lower-case names itself."""
-    kinds = {"PERSON": "NAME", "GPE": "LOCATION"}
-    out: list[list[PhiSpan]] = []
-    for doc in load_ner_nlp().pipe(texts, batch_size=64):
-        spans = []
-        for ent in doc.ents:
-            toks = [t for t in ent if not _function_word(t.lower_)
-                    and t.lower_ not in _NOT_NAMES and t.is_alpha]
-            if len(toks) < len(ent) and all(is_common(t.text) for t in toks):
-                continue  # "ma head": a filler made it look like a name
-            if ent.label_ in kinds and toks:
-                spans.append(PhiSpan(toks[0].idx, _end(toks[-1]), kinds[ent.label_], 0.6,
-                                     "SpacyLowercase"))
-        out.append(spans)
+    docs = load_ner_nlp().pipe(texts, batch_size=64, disable=_NER_ONLY_DISABLED)
+    return [_lowercase_spans(doc) for doc in docs]
+
+
+class _Prepared(NamedTuple):
+    """One text made ready for analysis: computed once per ``detect_phi``, used by both passes."""
+
+    text: str  # truecased when lower-case, else the text itself
+    lower: bool
+    artifacts: Any  # Presidio NlpArtifacts of ``text``
+    lowercase_spans: list[PhiSpan]  # ``_lowercase_ner`` of the raw lower-case text
+
+
+def _prepare(texts: Sequence[str]) -> list[_Prepared]:
+    """Truecase the texts and run the spaCy pipeline over them once (batched).
+
+    Lower-case texts also get ``_lowercase_ner`` of the raw text; where truecasing changed
+    nothing the truecased text's ``Doc`` is that text's ``Doc`` (spaCy's output for a text does
+    not depend on the batch it is in), so the model runs only on the texts that differ.
+    """
+    nlp_engine = _engines()[0]
+    lower = [_is_lowercase_text(t) for t in texts]
+    cased = [truecase(t) if low else t for t, low in zip(texts, lower, strict=True)]
+    batches = nlp_engine.process_batch(cased, "en", batch_size=64)
+    artifacts = [a for _, a in batches]
+    changed = [i for i, (t, c) in enumerate(zip(texts, cased, strict=True)) if t != c]
+    raw = dict(zip(changed, _lowercase_ner([texts[i] for i in changed]), strict=True))
+    out = []
+    for i, (text, is_lower, art) in enumerate(zip(cased, lower, artifacts, strict=True)):
+        art.tokens.user_data[_LOWER_KEY] = is_lower
+        extra = (raw[i] if i in raw else _lowercase_spans(art.tokens)) if is_lower else []
+        out.append(_Prepared(text, is_lower, art, extra))
     return out
 
 
-def _analyze(texts: Sequence[str], known: Known | None) -> list[list[PhiSpan]]:
-    nlp_engine, analyzer, _ = _engines()
-    lower = [_is_lowercase_text(t) for t in texts]
-    cased = [truecase(t) if low else t for t, low in zip(texts, lower, strict=True)]
-    extra = iter(_lowercase_ner([t for t, low in zip(texts, lower, strict=True) if low]))
+def _analyze(prepared: Sequence[_Prepared], known: Known | None) -> list[list[PhiSpan]]:
+    """Presidio's analyzer over prepared texts (plus the session's ``known`` names)."""
+    analyzer = _engines()[1]
     ad_hoc = [_KnownNamesRecognizer(_known_types(known))] if known else None
     out = []
-    batches = nlp_engine.process_batch(cased, "en", batch_size=64)
-    for text, is_lower, (_, artifacts) in zip(cased, lower, batches, strict=True):
-        artifacts.tokens.user_data[_LOWER_KEY] = is_lower
+    for text, is_lower, artifacts, extra in prepared:
         results = analyzer.analyze(text=text, language="en", nlp_artifacts=artifacts,
                                    ad_hoc_recognizers=ad_hoc, score_threshold=0.4)
         spans = [PhiSpan(r.start, r.end, r.entity_type, r.score,
                          (r.recognition_metadata or {}).get("recognizer_name", ""))
                  for r in results if r.entity_type in PHI_TYPES]
         if is_lower:
-            spans += next(extra)
+            spans += extra
         spans = [_extend_location(s, text) for s in spans if _keep(s, text, artifacts.tokens)]
         out.append(_resolve(spans, text))
     return out
@@ -166,21 +201,27 @@ def detect_phi(texts: Sequence[str], *, names: Iterable[str] = ()) -> list[list[
 
     Two passes: the first finds identifiers with Presidio and the rules; every name,
     place and organisation found there (and ``names``) is then looked for in all texts.
+    The spaCy pipeline runs once per distinct text and serves both passes (a repeated text,
+    "Yeah." or "Okay.", gets the same spans as its first occurrence; its detections still
+    vote once per occurrence).
     """
     texts = list(texts)
     known: Known = {}
     for name in names:
         _add_known(known, name, "NAME", given=True, weight=5)
-    first = _analyze(texts, known)
-    for text, spans in zip(texts, first, strict=True):
-        for span in spans:
+    unique = list(dict.fromkeys(texts))
+    prepared = _prepare(unique)
+    first = dict(zip(unique, _analyze(prepared, known), strict=True))
+    for text in texts:
+        for span in first[text]:
             if span.type in {"NAME", "LOCATION", "ORGANIZATION"} and span.source != "address":
                 surface = text[span.start:span.end]
                 weight = 2 if span.source in _RULE_SOURCES else 1
                 _add_known(known, surface, span.type, weight=weight)
                 if span.type == "ORGANIZATION":  # "Sunrise Recovery Center" -> "Sunrise"
                     _add_known(known, _ORG_TAIL.sub("", surface), span.type, allow_common=True)
-    return _analyze(texts, known) if known else first
+    found = dict(zip(unique, _analyze(prepared, known), strict=True)) if known else first
+    return [list(found[text]) for text in texts]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@
   introductions, address, proper nouns) and places after prepositions in lower-case text;
 * ``_KnownNamesRecognizer``: the session's own names, added per call in pass 2.
 
-The token helpers (``_namelike``, ``_starts_sentence``, ...) work on the spaCy ``Doc`` that
-Presidio's NLP engine produced; ``_LOWER_KEY`` in its ``user_data`` marks lower-case ASR text.
+The token helpers (``_namelike``, ``_starts_sentence``, ...) work on the tokens of the spaCy
+``Doc`` that Presidio's NLP engine produced (``_NameContextRecognizer`` indexes a list of them:
+indexing a ``Doc`` builds a new ``Token`` each time); ``_LOWER_KEY`` in its ``user_data`` marks
+lower-case ASR text.
 """
 
 from __future__ import annotations
@@ -168,8 +170,8 @@ class _NameContextRecognizer(_AllianceRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
-        doc = nlp_artifacts.tokens
-        lower = _lowercased(doc)
+        lower = _lowercased(nlp_artifacts.tokens)
+        doc = list(nlp_artifacts.tokens)  # the Doc's tokens, each created once, not per lookup
         out = []
         for i, tok in enumerate(doc):
             score = self._trigger_score(doc, i, lower)
@@ -236,7 +238,7 @@ class _NameContextRecognizer(_AllianceRecognizer):
 
 
 # ---------------------------------------------------------------------------------------------
-# Token helpers (the spaCy Doc of Presidio's NLP engine)
+# Token helpers (the tokens of the spaCy Doc of Presidio's NLP engine)
 # ---------------------------------------------------------------------------------------------
 
 def _starts_sentence(tok: Any) -> bool:
