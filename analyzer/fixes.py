@@ -64,6 +64,16 @@ def _role(role: str | None) -> str:
     return role
 
 
+
+
+def _speaker_role(session: Session, speaker: str, role: str | None) -> str:
+    """An existing speaker keeps their role; a new speaker needs one."""
+    if speaker in session.speakers:
+        return session.speakers[speaker]
+    if role is None:
+        raise FixError(f"{speaker!r} is a new speaker: choose their role")
+    return _role(role)
+
 def _clear_model_output(utt: Utterance) -> None:
     utt.sentences = []
     utt.scores = {}
@@ -84,12 +94,7 @@ def reassign_speaker(session: Session, index: int, speaker: str,
         raise FixError("the speaker name is empty")
     if speaker == utt.speaker:
         raise FixError(f"turn {index} is already {speaker}'s")
-    if speaker in session.speakers:
-        new_role = session.speakers[speaker]
-    elif role is None:
-        raise FixError(f"{speaker!r} is a new speaker: choose their role")
-    else:
-        new_role = _role(role)
+    new_role = _speaker_role(session, speaker, role)
     previous = {"turns": [_snapshot(utt)], "speakers": dict(session.speakers)}
     old = utt.speaker
     utt.speaker, utt.role = speaker, new_role  # type: ignore[assignment]
@@ -140,12 +145,7 @@ def split_turn(session: Session, index: int, at: int, second_speaker: str | None
         raise FixError(f"splitting turn {index} at {at} would leave an empty part")
     previous = {"turns": [_snapshot(utt)], "speakers": dict(session.speakers)}
     speaker = (second_speaker or utt.speaker).strip()
-    if speaker in session.speakers:
-        role = session.speakers[speaker]
-    elif second_role is None:
-        raise FixError(f"{speaker!r} is a new speaker: choose their role")
-    else:
-        role = _role(second_role)
+    role = _speaker_role(session, speaker, second_role)
     cut = None
     if utt.start is not None and utt.end is not None:
         cut = round(utt.start + (utt.end - utt.start) * at / len(utt.text), 3)
