@@ -416,7 +416,11 @@ def evaluate_cmd(
     annomi: Annotated[Path | None, typer.Option("--annomi", help="AnnoMI-simple.csv.")] = None,
     baselines: Annotated[bool, typer.Option(help="Also run the three baselines.")] = True,
     errors: Annotated[bool, typer.Option(
-        "--errors", help="Print false positives/negatives on the synthetic test split.")] = False,
+        "--errors", help="Print false positives/negatives on a test split (see --source); "
+        "nothing is written.")] = False,
+    source: Annotated[str, typer.Option(
+        "--source", help="Test split for --errors: synthetic or annomi (needs the AnnoMI "
+        "text; printed locally, never stored).")] = "synthetic",
 ) -> None:
     """Evaluate the tagger and the baselines; write metrics.json and MODEL_CARD.md."""
     from analyzer.tagger import DEFAULT_MODEL_DIR
@@ -427,7 +431,12 @@ def evaluate_cmd(
     if not (model_dir / "config.json").is_file():
         raise _fail(f"no model at {model_dir} — run `alliance train` first")
     if errors:
-        for line in error_examples(model_dir):
+        if source not in ("synthetic", "annomi"):
+            raise _fail(f"unknown --source {source!r}: use synthetic or annomi")
+        lines = error_examples(model_dir, source=source, annomi=annomi)
+        if not lines:
+            raise _fail(f"no {source} test sessions found (AnnoMI text missing? use --annomi)")
+        for line in lines:
             out.print(line, highlight=False, markup=False)
         return
     results = evaluate(model_dir, annomi, baselines=baselines)

@@ -110,3 +110,16 @@ def test_invalid_consent_scope(tmp_path: Path) -> None:
     good = write(tmp_path / "good.txt", "T: hi\nC: hello\n")
     res = run("analyze", str(good), "--consent", "marketing", "--no-store")
     assert res.exit_code == 1 and "unknown consent scope" in res.stderr
+
+
+def test_evaluate_errors_rejects_an_unknown_source() -> None:
+    res = runner.invoke(app, ["evaluate", "--errors", "--source", "imaginary"])
+    assert res.exit_code != 0
+    assert "unknown --source" in res.output and "Traceback" not in res.output
+
+
+def test_evaluate_errors_on_annomi_without_its_text(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["evaluate", "--errors", "--source", "annomi",
+                              "--annomi", str(tmp_path / "absent.csv")])
+    assert res.exit_code != 0
+    assert "no annomi test sessions" in res.output

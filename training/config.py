@@ -42,6 +42,14 @@ class TrainConfig(BaseModel):
     context_batch_sessions: int = Field(8, ge=1, le=256)
     patience: int = Field(10, ge=1)
 
+    # auxiliary task in stage A: predict AnnoMI's own expert codes (therapist behaviour, client
+    # talk type) on real training turns, weight of its loss; 0 turns it off
+    aux_weight: float = Field(0.5, ge=0.0, le=10.0)
+
+    # domain balance: each real (AnnoMI) training session is seen this many times per epoch in
+    # both stages, so the few real sessions are not drowned by the synthetic corpus
+    annomi_weight: int = Field(3, ge=1, le=20)
+
     # class imbalance: positive weight per label = negatives / positives, capped
     pos_weight_cap: float = Field(10.0, ge=1.0)
 

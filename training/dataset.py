@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 
 SPLIT_NAMES = ("train", "dev", "test")
 
+# AnnoMI's own expert codes (therapist behaviour, client talk type), used as an auxiliary
+# training signal for the encoder on real-language turns; one class index per code.
+AUX_CLASSES = ("therapist:question", "therapist:reflection", "therapist:therapist_input",
+               "therapist:other", "client:change", "client:neutral", "client:sustain")
+
 
 @dataclass
 class SessionData:
@@ -28,6 +33,26 @@ class SessionData:
     roles: list[str]
     gold: np.ndarray  # (n, n_labels) 0/1
     mask: np.ndarray  # (n, n_labels) 1 where the role may carry the label
+    aux: np.ndarray | None = None  # (n,) AUX_CLASSES index, -1 where no code (AnnoMI only)
+
+
+def annomi_codes(csv_path: Path | None) -> dict[tuple[str, str], int]:
+    """(session id, utterance id) -> AUX_CLASSES index from AnnoMI's expert-coding columns."""
+    import csv
+
+    if csv_path is None:
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            role = row.get("interlocutor", "")
+            code = row.get("main_therapist_behaviour" if role == "therapist"
+                           else "client_talk_type", "")
+            name = f"{role}:{code}"
+            if name in AUX_CLASSES:
+                out[(f"annomi-{row['transcript_id']}", row["utterance_id"])] = \
+                    AUX_CLASSES.index(name)
+    return out
 
 
 def to_data(session: Session, source: str, split: str) -> SessionData:
@@ -43,7 +68,9 @@ def load_split_data(annomi: Path | None = None, limit: int | None = None
                     ) -> dict[str, list[SessionData]]:
     """Sessions per split (train/dev/test), both sources, from the committed split file."""
     splits = load_splits()
-    sources = {"synthetic": load_synthetic(), "annomi": load_annomi(annomi_path(annomi))}
+    csv_path = annomi_path(annomi)
+    sources = {"synthetic": load_synthetic(), "annomi": load_annomi(csv_path)}
+    codes = annomi_codes(csv_path)
     out: dict[str, list[SessionData]] = {name: [] for name in SPLIT_NAMES}
     for source, sessions in sources.items():
         assignment = splits.get(source, {})
@@ -55,7 +82,11 @@ def load_split_data(annomi: Path | None = None, limit: int | None = None
         for s in sessions:
             split = assignment.get(s.id)
             if split in out:
-                out[split].append(to_data(s, source, split))
+                data = to_data(s, source, split)
+                if source == "annomi":
+                    data.aux = np.array([codes.get((s.id, str(u.source_id)), -1)
+                                         for u in s.utterances], dtype=np.int64)
+                out[split].append(data)
     if limit:
         for name in SPLIT_NAMES:
             by_source: dict[str, list[SessionData]] = {}

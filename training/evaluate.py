@@ -65,6 +65,90 @@ def label_metrics(probs: np.ndarray, gold: np.ndarray, mask: np.ndarray,
     return out
 
 
+def macro_f1_interval(data: list[SessionData], probs: list[np.ndarray],
+                      thresholds: list[float], rounds: int = 1000, seed: int = 13
+                      ) -> tuple[float, float]:
+    """95% bootstrap interval of macro-F1, resampling whole test sessions (utterances within a
+    session are not independent)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        pick = rng.integers(0, len(data), len(data))
+        gold = np.concatenate([data[i].gold for i in pick])
+        mask = np.concatenate([data[i].mask for i in pick])
+        pred = np.concatenate([probs[i] for i in pick]) >= np.array(thresholds)
+        f1s = []
+        for j in range(len(LABELS)):
+            keep = mask[:, j] > 0
+            y, p = gold[keep, j] > 0, pred[keep, j]
+            f1s.append(2 * float((p & y).sum()) / max(float(p.sum() + y.sum()), 1.0))
+        values.append(np.mean(f1s))
+    low, high = np.percentile(values, [2.5, 97.5])
+    return round(float(low), 4), round(float(high), 4)
+
+
+def pair_f1(first: dict[tuple[str, str], tuple[str, ...]],
+            second: dict[tuple[str, str], tuple[str, ...]], rounds: int = 1000, seed: int = 13
+            ) -> dict[str, Any]:
+    """Per-label F1 of ``second`` against ``first`` on their shared utterances, macro-F1 and its
+    95% bootstrap interval resampling whole transcripts."""
+    keys = sorted(set(first) & set(second))
+    sessions = sorted({k[0] for k in keys})
+    rows = {sid: [k for k in keys if k[0] == sid] for sid in sessions}
+
+    def counts(picked: list[str]) -> np.ndarray:  # (labels, [tp, n_first, n_second])
+        c = np.zeros((len(LABELS), 3))
+        for sid in picked:
+            for k in rows[sid]:
+                for j, label in enumerate(LABELS):
+                    a, b = label in first[k], label in second[k]
+                    c[j] += (a and b, a, b)
+        return c
+
+    def f1s(c: np.ndarray) -> np.ndarray:
+        return 2 * c[:, 0] / np.maximum(c[:, 1] + c[:, 2], 1.0)
+
+    point = f1s(counts(sessions))
+    rng = np.random.default_rng(seed)
+    per_session = {sid: counts([sid]) for sid in sessions}
+    boot = [f1s(sum(per_session[sessions[i]] for i in rng.integers(0, len(sessions),
+                                                                   len(sessions)))).mean()
+            for _ in range(rounds)]
+    out: dict[str, Any] = {lb: round(float(v), 4) for lb, v in zip(LABELS, point, strict=True)}
+    out["macro_f1"] = round(float(point.mean()), 4)
+    out["macro_f1_ci95"] = [round(float(v), 4) for v in np.percentile(boot, [2.5, 97.5])]
+    out["utterances"], out["sessions"] = len(keys), len(sessions)
+    return out
+
+
+def human_reference() -> dict[str, Any]:
+    """How far two annotators agree, as F1 of one against the other (a ceiling for reading the
+    model's F1): per source on the double-annotated subset (first vs independent second
+    annotation, before adjudication), and on the AnnoMI test transcripts (an independent second
+    annotation against the gold labels the model is scored on, when present)."""
+    from training.agreement import DOUBLE, load_pair
+    from training.corpus import ANNOMI_LABELS, read_label_table
+    from training.splits import load_splits
+
+    out: dict[str, Any] = {}
+    for source in ("synthetic", "annomi"):
+        if (DOUBLE / f"{source}_first.csv").is_file():
+            out[source] = pair_f1(*load_pair(source))
+    test_second = DOUBLE / "annomi_test_second.csv"
+    if test_second.is_file() and ANNOMI_LABELS.is_file():
+        test = {k.removeprefix("annomi-") for k, v in load_splits().get("annomi", {}).items()
+                if v == "test"}
+        second = {(r.key, r.position): r.labels
+                  for r in read_label_table(test_second, "transcript_id", "utterance_id")
+                  if r.key in test}
+        gold = {(r.key, r.position): r.labels
+                for r in read_label_table(ANNOMI_LABELS, "transcript_id", "utterance_id")
+                if r.key in test}
+        if second:
+            out["annomi_test"] = pair_f1(gold, second)
+    return out
+
+
 def _stack(data: list[SessionData], probs: list[np.ndarray]) -> tuple[np.ndarray, ...]:
     return (np.concatenate(probs), np.concatenate([d.gold for d in data]),
             np.concatenate([d.mask for d in data]))
@@ -92,6 +176,7 @@ def evaluate(model_dir: Path, annomi: Path | None = None, baselines: bool = True
         n = sum(len(d.texts) for d in data)
         results["model"][source].update(
             {"sessions": len(data), "utterances": n,
+             "macro_f1_ci95": macro_f1_interval(data, probs, thresholds),
              "utterances_per_second": round(n / seconds, 1)})
     if baselines:
         from training.baselines import FrozenEncoderBaseline, KeywordBaseline, TfidfBaseline
@@ -105,6 +190,7 @@ def evaluate(model_dir: Path, annomi: Path | None = None, baselines: bool = True
                 source: label_metrics(*_stack(data, base.predict(data)), base_thresholds)
                 for source, data in test_sources.items()
             }
+    results["human"] = human_reference()
     results["config"] = {k: tagger.config[k] for k in ("name", "version", "base_model",
                                                        "thresholds", "calibration", "training")}
     results["evaluated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -119,10 +205,14 @@ def write_outputs(results: dict[str, Any], model_dir: Path) -> None:
     (model_dir / "MODEL_CARD.md").write_text(render_card(results, model_dir), encoding="utf-8")
 
 
-def error_examples(model_dir: Path, per_label: int = 8) -> list[str]:
-    """False positives and negatives on the synthetic test split, for reading errors."""
-    splits = load_split_data(None)
-    data = [d for d in splits["test"] if d.source == "synthetic"]
+def error_examples(model_dir: Path, per_label: int = 8, source: str = "synthetic",
+                   annomi: Path | None = None) -> list[str]:
+    """False positives and negatives on one source's test split, for reading errors (printed
+    for the maintainer; AnnoMI text is never written anywhere by this)."""
+    splits = load_split_data(annomi)
+    data = [d for d in splits["test"] if d.source == source]
+    if not data:
+        return []
     tagger = Tagger.load(model_dir)
     probs = tagger.predict([d.session for d in data])
     lines = []

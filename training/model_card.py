@@ -51,6 +51,39 @@ def _comparison(results: dict[str, Any], source: str) -> list[str]:
     return lines
 
 
+def _interval(m: dict[str, Any]) -> list[str]:
+    if "macro_f1_ci95" not in m:
+        return []
+    low, high = m["macro_f1_ci95"]
+    return [f"Macro-F1 95% bootstrap interval over test sessions: [{low:.3f}, {high:.3f}].", ""]
+
+
+def _human(results: dict[str, Any], source: str) -> list[str]:
+    human = results.get("human", {})
+    rows = []
+    if source in human:
+        rows.append(("double-annotated subset: second annotation vs first, before adjudication "
+                     "(`training/data/double/`)", human[source]))
+    if f"{source}_test" in human:
+        rows.append(("these test transcripts: an independent second annotation vs the gold "
+                     "labels scored above — directly comparable with the model's F1",
+                     human[f"{source}_test"]))
+    if not rows:
+        return []
+    out = ["### Human reference", "",
+           "How far two independent annotators following the codebook agree, as F1 of one "
+           "against the other (see `training/data/README.md` for who annotated):", "",
+           "| comparison | utterances | " + " | ".join(LABELS) + " | macro-F1 [95% CI] |",
+           "|---" * (len(LABELS) + 3) + "|"]
+    for title, h in rows:
+        low, high = h.get("macro_f1_ci95", (None, None))
+        ci = f" [{low:.3f}, {high:.3f}]" if low is not None else ""
+        out.append(f"| {title} | {h['utterances']} | "
+                   + " | ".join(f"{h[lb]:.3f}" for lb in LABELS)
+                   + f" | {h['macro_f1']:.3f}{ci} |")
+    return [*out, ""]
+
+
 def render_card(results: dict[str, Any], model_dir: Path) -> str:
     cfg = results["config"]
     training = cfg["training"]
@@ -100,8 +133,9 @@ def render_card(results: dict[str, Any], model_dir: Path) -> str:
         out += [f"## Results: {title}", "",
                 f"{m['sessions']} sessions, {m['utterances']} utterances "
                 f"(model throughput in this run: {m['utterances_per_second']} utterances/s).",
-                "", *_label_table(m), "", "### Against the baselines (same harness, F1)", "",
-                *_comparison(results, source), ""]
+                "", *_label_table(m), "", *_interval(m),
+                "### Against the baselines (same harness, F1)", "",
+                *_comparison(results, source), "", *_human(results, source)]
     out += [
         "Baselines: a hand-written keyword lexicon (comparison only — keyword rules never "
         "produce markers in the product), TF-IDF + logistic regression, and the frozen "

@@ -2,7 +2,11 @@
 
 Stage A — encoder: LoRA adapters (peft) on the packaged all-MiniLM-L6-v2, trained utterance by
 utterance (``"<role>: <text>"``, mean pooling, linear head) with a role-masked, positively
-weighted binary cross-entropy (class imbalance).
+weighted binary cross-entropy (class imbalance). Real (AnnoMI) training sessions are repeated
+``annomi_weight`` times in both stages (domain balance against the larger synthetic corpus), and
+on them the encoder also learns AnnoMI's own expert codes (therapist behaviour, client talk
+type) through an auxiliary head, weighted by ``aux_weight`` — real-language supervision for
+every real turn, not only the few that carry a marker. The auxiliary head is discarded.
 Stage B — context: the adapted encoder embeds every utterance once; a BiGRU context layer over
 each session is trained with the same loss, with early stopping on dev PR-AUC.
 Calibration — per label, a temperature and offset (Platt scaling) fitted on dev logits;
@@ -28,7 +32,7 @@ from analyzer.encoder import Encoder, base_model_version
 from analyzer.labels import LABELS
 from analyzer.tagger import MODEL_NAME, ContextLayer
 from training.config import TrainConfig
-from training.dataset import SessionData, load_split_data
+from training.dataset import AUX_CLASSES, SessionData, load_split_data
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +61,21 @@ def masked_bce(logits: torch.Tensor, gold: torch.Tensor, mask: torch.Tensor,
 
 # -- stage A: encoder ---------------------------------------------------------------------
 class UtteranceClassifier(nn.Module):
+    """Encoder + mean pooling + a marker head, and an auxiliary head for AnnoMI's expert codes
+    (only used in training; the encoder is what is kept)."""
+
     def __init__(self, encoder: nn.Module, dim: int):
         super().__init__()
         self.encoder = encoder
         self.head = nn.Linear(dim, len(LABELS))
+        self.aux_head = nn.Linear(dim, len(AUX_CLASSES))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        return self.head((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9))
+        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return self.head(pooled), self.aux_head(pooled)
 
 
 def train_encoder(cfg: TrainConfig, enc: Encoder, train: list[SessionData],
@@ -79,6 +89,9 @@ def train_encoder(cfg: TrainConfig, enc: Encoder, train: list[SessionData],
     texts = [t for d in train for t in d.texts]
     gold = torch.from_numpy(np.concatenate([d.gold for d in train]))
     mask = torch.from_numpy(np.concatenate([d.mask for d in train]))
+    aux = torch.from_numpy(np.concatenate([
+        d.aux if d.aux is not None else np.full(len(d.texts), -1, dtype=np.int64)
+        for d in train]))
     pw = pos_weights(train, cfg.pos_weight_cap)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     batches = [order[i:i + cfg.encoder_batch_size]
@@ -96,8 +109,12 @@ def train_encoder(cfg: TrainConfig, enc: Encoder, train: list[SessionData],
         for step, idx in enumerate(batches, 1):
             tok = enc.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                 max_length=cfg.max_tokens, return_tensors="pt").to(device)
-            loss = masked_bce(model(tok["input_ids"], tok["attention_mask"]),
-                              gold[idx].to(device), mask[idx].to(device), pw)
+            logits, aux_logits = model(tok["input_ids"], tok["attention_mask"])
+            loss = masked_bce(logits, gold[idx].to(device), mask[idx].to(device), pw)
+            aux_gold = aux[idx].to(device)
+            if cfg.aux_weight > 0 and bool((aux_gold >= 0).any()):
+                loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
+                    aux_logits, aux_gold, ignore_index=-1, reduction="sum") / len(idx)
             optim.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -261,6 +278,13 @@ def reference_norms(config: dict[str, Any], enc: Encoder, layer: ContextLayer,
     return asdict(compute_norms(sessions, source))
 
 
+def repeated(data: list[SessionData], annomi_weight: int) -> list[int]:
+    """Indices into the training sessions, each real (AnnoMI) one repeated ``annomi_weight``
+    times: the domain balance of both stages."""
+    return [i for i, d in enumerate(data)
+            for _ in range(annomi_weight if d.source == "annomi" else 1)]
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run both stages, calibrate, and write the model directory; returns its path."""
     from safetensors.torch import save_file
@@ -276,14 +300,16 @@ def train(cfg: TrainConfig) -> Path:
     enc = Encoder(max_tokens=cfg.max_tokens, device=str(device))
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    order = repeated(splits["train"], cfg.annomi_weight)
+    train_data = [splits["train"][i] for i in order]
     if cfg.encoder_epochs > 0:
-        peft_model = train_encoder(cfg, enc, splits["train"], device)
+        peft_model = train_encoder(cfg, enc, train_data, device)
         peft_model.save_pretrained(out / "adapter")
         enc.model = peft_model.merge_and_unload().eval()
     elapsed_a = time.perf_counter() - started
     embs = {name: [enc.encode(d.texts) for d in data] for name, data in splits.items()}
-    layer = train_context(cfg, enc.dim, splits["train"], embs["train"], splits["dev"],
-                          embs["dev"])
+    layer = train_context(cfg, enc.dim, train_data, [embs["train"][i] for i in order],
+                          splits["dev"], embs["dev"])
     save_file(layer.state_dict(), str(out / "context.safetensors"))
     dev = splits["dev"] or splits["train"]
     dev_emb = embs["dev"] if splits["dev"] else embs["train"]
@@ -311,6 +337,8 @@ def train(cfg: TrainConfig) -> Path:
         "training": {
             "config": json.loads(cfg.model_dump_json()),
             "sessions": {k: len(v) for k, v in splits.items()},
+            "annomi_weight": cfg.annomi_weight,
+            "aux_weight": cfg.aux_weight,
             "utterances": {k: sum(len(d.texts) for d in v) for k, v in splits.items()},
             "device": str(device),
             "seconds_encoder": round(elapsed_a, 1),

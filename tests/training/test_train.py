@@ -11,8 +11,16 @@ from analyzer.labels import LABELS
 from analyzer.tagger import Tagger
 from tests.conftest import make_session
 from training.config import TrainConfig
-from training.evaluate import ece, evaluate, write_outputs
-from training.train import fit_platt, fit_thresholds, train
+from training.dataset import to_data
+from training.evaluate import (
+    ece,
+    evaluate,
+    human_reference,
+    macro_f1_interval,
+    pair_f1,
+    write_outputs,
+)
+from training.train import fit_platt, fit_thresholds, repeated, train
 
 
 def test_config_is_validated() -> None:
@@ -47,6 +55,53 @@ def test_ece() -> None:
     assert ece(np.array([1.0, 1.0]), np.array([0, 0])) == pytest.approx(1.0)
 
 
+def test_real_sessions_are_repeated_for_domain_balance() -> None:
+    s = make_session([("Therapist", "What brings you in?"), ("Client", "My doctor sent me.")])
+    data = [to_data(s, "synthetic", "train"), to_data(s, "annomi", "train"),
+            to_data(s, "synthetic", "train")]
+    assert repeated(data, 3) == [0, 1, 1, 1, 2]
+    assert repeated(data, 1) == [0, 1, 2]
+
+
+def test_macro_f1_interval_contains_the_point_estimate() -> None:
+    s = make_session([("Therapist", "Shall we plan the week together?"),
+                      ("Client", "Whatever."), ("Client", "Yes, let's do that.")])
+    data = [to_data(s, "synthetic", "test") for _ in range(6)]
+    for d in data:
+        d.gold[:] = 0
+        d.gold[2, LABELS.index("collaboration")] = 1
+    probs = [d.gold.copy() for d in data]
+    low, high = macro_f1_interval(data, probs, [0.5] * len(LABELS), rounds=50)
+    assert low == high == pytest.approx(0.2)  # 1 of 5 labels has positives, all found
+    probs[0][2] = 0  # one session's positive missed: resampling now spreads the interval
+    low, high = macro_f1_interval(data, probs, [0.5] * len(LABELS), rounds=200)
+    assert 0.1 < low < high <= 0.2
+
+
+def test_pair_f1_scores_one_annotation_against_another() -> None:
+    first = {("t1", "0"): ("repair",), ("t1", "1"): (), ("t2", "0"): ("repair",),
+             ("t2", "1"): ("collaboration",), ("t3", "0"): ()}
+    second = {("t1", "0"): ("repair",), ("t1", "1"): ("repair",), ("t2", "0"): (),
+              ("t2", "1"): ("collaboration",), ("t9", "0"): ("repair",)}  # t9: not shared
+    out = pair_f1(first, second, rounds=100)
+    assert out["utterances"] == 4 and out["sessions"] == 2
+    assert out["repair"] == pytest.approx(0.5)  # 1 shared of 2 + 2
+    assert out["collaboration"] == pytest.approx(1.0)
+    assert out["withdrawal"] == 0.0
+    assert out["macro_f1"] == pytest.approx(0.3)
+    low, high = out["macro_f1_ci95"]
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_human_reference_reports_inter_annotator_f1() -> None:
+    ref = human_reference()
+    assert "synthetic" in ref  # the double-annotated synthetic sessions are committed
+    syn = ref["synthetic"]
+    assert syn["utterances"] > 1000
+    assert all(0.0 <= syn[lb] <= 1.0 for lb in LABELS)
+    assert syn["macro_f1"] == pytest.approx(np.mean([syn[lb] for lb in LABELS]), abs=1e-3)
+
+
 @pytest.mark.slow
 def test_tiny_training_run_saves_a_loadable_model_and_evaluates(tmp_path: Path) -> None:
     cfg = TrainConfig(output_dir=tmp_path / "model", max_sessions_per_split=2,
@@ -70,3 +125,4 @@ def test_tiny_training_run_saves_a_loadable_model_and_evaluates(tmp_path: Path) 
     write_outputs(results, out)
     card = (out / "MODEL_CARD.md").read_text()
     assert "macro-F1" in card and "Known failure modes" in card
+    assert "bootstrap interval" in card and "Human reference" in card
