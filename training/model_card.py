@@ -111,6 +111,12 @@ def render_card(results: dict[str, Any], model_dir: Path) -> str:
         "utterance (`\"<role>: <text>\"`, mean pooling); merged into the encoder at load time, "
         "so inference costs nothing extra. Each utterance is embedded once; long turns are "
         "embedded in sentence chunks and averaged, never truncated.",
+        "- Real-language training: each real (AnnoMI) training transcript is seen "
+        f"{training.get('annomi_weight', 1)} times per epoch in both stages, and "
+        + ("on its turns the encoder also learns AnnoMI's own expert codes (therapist "
+           "behaviour, client talk type) through an auxiliary head (loss weight "
+           f"{training['aux_weight']}), discarded after training."
+           if training.get("aux_weight") else "no auxiliary task is used."),
         "- Context layer: a bidirectional GRU over the whole session's utterance embeddings "
         "with speaker-role embeddings, so every label sees the preceding (and following) turns.",
         "- Calibration: per-label temperature and offset (Platt scaling) fitted on the dev "

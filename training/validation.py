@@ -140,7 +140,10 @@ def _report(records: list[dict]) -> list[str]:
         "whether a rupture was clinically appropriate, or outcome. AnnoMI transcripts are short "
         "MI demonstrations, so session-level rates are noisy (see the intervals).",
         "- Transcripts the tagger was trained on are reported together with the held-out ones "
-        "in the 'all' column only; use the held-out column to judge generalisation.",
+        "in the 'all' column only; use the held-out column to judge generalisation. The "
+        "tagger's encoder also learned AnnoMI's own codes (therapist behaviour, client talk "
+        "type) on the training transcripts as an auxiliary task, so for those transcripts the "
+        "'all' column is not independent evidence at all.",
     ]
     return lines
 
