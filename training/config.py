@@ -21,7 +21,7 @@ class TrainConfig(BaseModel):
     seed: int = 13
     output_dir: Path = ROOT / "models" / "alliance-tagger"
     annomi: Path | None = None  # AnnoMI-simple.csv; default ../shared/annomi when present
-    version: str = "0.2.0"
+    version: str = "0.3.0"
 
     # encoder fine-tuning (stage A): LoRA on the packaged MiniLM, utterance by utterance
     max_tokens: int = Field(128, ge=16, le=512)
