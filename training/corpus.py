@@ -78,6 +78,20 @@ def annomi_path(explicit: str | Path | None = None) -> Path | None:
     return None
 
 
+def annomi_expert_codes(csv_path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """AnnoMI's own utterance codes: (transcript_id, utterance_id) -> (interlocutor, code), the
+    code being ``main_therapist_behaviour`` for therapists and ``client_talk_type`` for
+    clients."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            role = row.get("interlocutor", "")
+            code = row.get("main_therapist_behaviour" if role == "therapist"
+                           else "client_talk_type", "")
+            out[(row["transcript_id"], row["utterance_id"])] = (role, code)
+    return out
+
+
 def load_synthetic(folder: Path = SYNTHETIC_DIR) -> list[Session]:
     sessions = []
     for path in sorted(folder.glob("*.json")):

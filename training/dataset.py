@@ -11,7 +11,7 @@ import numpy as np
 from analyzer.labels import LABELS
 from analyzer.session import Session
 from analyzer.tagger import encoder_text, role_mask
-from training.corpus import annomi_path, load_annomi, load_synthetic
+from training.corpus import annomi_expert_codes, annomi_path, load_annomi, load_synthetic
 from training.splits import load_splits
 
 log = logging.getLogger(__name__)
@@ -38,21 +38,11 @@ class SessionData:
 
 def annomi_codes(csv_path: Path | None) -> dict[tuple[str, str], int]:
     """(session id, utterance id) -> AUX_CLASSES index from AnnoMI's expert-coding columns."""
-    import csv
-
     if csv_path is None:
         return {}
-    out: dict[tuple[str, str], int] = {}
-    with csv_path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            role = row.get("interlocutor", "")
-            code = row.get("main_therapist_behaviour" if role == "therapist"
-                           else "client_talk_type", "")
-            name = f"{role}:{code}"
-            if name in AUX_CLASSES:
-                out[(f"annomi-{row['transcript_id']}", row["utterance_id"])] = \
-                    AUX_CLASSES.index(name)
-    return out
+    return {(f"annomi-{tid}", uid): AUX_CLASSES.index(f"{role}:{code}")
+            for (tid, uid), (role, code) in annomi_expert_codes(csv_path).items()
+            if f"{role}:{code}" in AUX_CLASSES}
 
 
 def to_data(session: Session, source: str, split: str) -> SessionData:

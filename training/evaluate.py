@@ -65,26 +65,34 @@ def label_metrics(probs: np.ndarray, gold: np.ndarray, mask: np.ndarray,
     return out
 
 
+def _f1s(counts: np.ndarray) -> np.ndarray:
+    """Per-label F1 from (labels, [true positives, positives of one side, of the other])."""
+    return 2 * counts[:, 0] / np.maximum(counts[:, 1] + counts[:, 2], 1.0)
+
+
+def session_bootstrap(per_session: list[np.ndarray], rounds: int = 1000, seed: int = 13
+                      ) -> tuple[float, float]:
+    """95% bootstrap interval of macro-F1 resampling whole sessions (utterances within a
+    session are not independent), from each session's per-label counts (see ``_f1s``)."""
+    rng = np.random.default_rng(seed)
+    n = len(per_session)
+    values = [_f1s(sum(per_session[i] for i in rng.integers(0, n, n))).mean()
+              for _ in range(rounds)]
+    low, high = np.percentile(values, [2.5, 97.5])
+    return round(float(low), 4), round(float(high), 4)
+
+
 def macro_f1_interval(data: list[SessionData], probs: list[np.ndarray],
                       thresholds: list[float], rounds: int = 1000, seed: int = 13
                       ) -> tuple[float, float]:
-    """95% bootstrap interval of macro-F1, resampling whole test sessions (utterances within a
-    session are not independent)."""
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(data), len(data))
-        gold = np.concatenate([data[i].gold for i in pick])
-        mask = np.concatenate([data[i].mask for i in pick])
-        pred = np.concatenate([probs[i] for i in pick]) >= np.array(thresholds)
-        f1s = []
-        for j in range(len(LABELS)):
-            keep = mask[:, j] > 0
-            y, p = gold[keep, j] > 0, pred[keep, j]
-            f1s.append(2 * float((p & y).sum()) / max(float(p.sum() + y.sum()), 1.0))
-        values.append(np.mean(f1s))
-    low, high = np.percentile(values, [2.5, 97.5])
-    return round(float(low), 4), round(float(high), 4)
+    """95% session-bootstrap interval of the model's macro-F1 (eligible utterances only)."""
+    per_session = []
+    for d, p in zip(data, probs, strict=True):
+        pred = (p >= np.array(thresholds)) & (d.mask > 0)
+        gold = (d.gold > 0) & (d.mask > 0)
+        per_session.append(np.stack([(pred & gold).sum(0), pred.sum(0), gold.sum(0)], axis=1)
+                           .astype(float))
+    return session_bootstrap(per_session, rounds, seed)
 
 
 def pair_f1(first: dict[tuple[str, str], tuple[str, ...]],
@@ -93,30 +101,18 @@ def pair_f1(first: dict[tuple[str, str], tuple[str, ...]],
     """Per-label F1 of ``second`` against ``first`` on their shared utterances, macro-F1 and its
     95% bootstrap interval resampling whole transcripts."""
     keys = sorted(set(first) & set(second))
-    sessions = sorted({k[0] for k in keys})
-    rows = {sid: [k for k in keys if k[0] == sid] for sid in sessions}
-
-    def counts(picked: list[str]) -> np.ndarray:  # (labels, [tp, n_first, n_second])
-        c = np.zeros((len(LABELS), 3))
-        for sid in picked:
-            for k in rows[sid]:
-                for j, label in enumerate(LABELS):
-                    a, b = label in first[k], label in second[k]
-                    c[j] += (a and b, a, b)
-        return c
-
-    def f1s(c: np.ndarray) -> np.ndarray:
-        return 2 * c[:, 0] / np.maximum(c[:, 1] + c[:, 2], 1.0)
-
-    point = f1s(counts(sessions))
-    rng = np.random.default_rng(seed)
-    per_session = {sid: counts([sid]) for sid in sessions}
-    boot = [f1s(sum(per_session[sessions[i]] for i in rng.integers(0, len(sessions),
-                                                                   len(sessions)))).mean()
-            for _ in range(rounds)]
+    per_session: dict[str, np.ndarray] = {}
+    for k in keys:
+        c = per_session.setdefault(k[0], np.zeros((len(LABELS), 3)))
+        for j, label in enumerate(LABELS):
+            a, b = label in first[k], label in second[k]
+            c[j] += (a and b, a, b)
+    sessions = sorted(per_session)
+    point = _f1s(sum(per_session.values(), np.zeros((len(LABELS), 3))))
     out: dict[str, Any] = {lb: round(float(v), 4) for lb, v in zip(LABELS, point, strict=True)}
     out["macro_f1"] = round(float(point.mean()), 4)
-    out["macro_f1_ci95"] = [round(float(v), 4) for v in np.percentile(boot, [2.5, 97.5])]
+    out["macro_f1_ci95"] = list(session_bootstrap([per_session[s] for s in sessions], rounds,
+                                                  seed))
     out["utterances"], out["sessions"] = len(keys), len(sessions)
     return out
 

@@ -11,7 +11,6 @@ and for all, and saves scatter plots. Usage: ``python -m training.validation [--
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from analyzer.profile import profile
 from analyzer.readers import read_path
 from analyzer.summary import summarize
 from analyzer.tagger import Tagger
-from training.corpus import ROOT, annomi_path
+from training.corpus import ROOT, annomi_expert_codes, annomi_path
 from training.splits import load_splits
 
 DOCS = ROOT / "docs"
@@ -35,17 +34,16 @@ PAIRS = [("alliance_index", "client_sustain_share"), ("alliance_index", "client_
 
 def annomi_codes(path: Path) -> dict[str, dict[str, float]]:
     rows: dict[str, dict[str, float]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            d = rows.setdefault(r["transcript_id"], {"client": 0, "sustain": 0, "change": 0,
-                                                     "reflection": 0, "question": 0})
-            if r["interlocutor"] == "client":
-                d["client"] += 1
-                d["sustain"] += r["client_talk_type"] == "sustain"
-                d["change"] += r["client_talk_type"] == "change"
-            else:
-                d["reflection"] += r["main_therapist_behaviour"] == "reflection"
-                d["question"] += r["main_therapist_behaviour"] == "question"
+    for (tid, _), (role, code) in annomi_expert_codes(path).items():
+        d = rows.setdefault(tid, {"client": 0, "sustain": 0, "change": 0,
+                                  "reflection": 0, "question": 0})
+        if role == "client":
+            d["client"] += 1
+            d["sustain"] += code == "sustain"
+            d["change"] += code == "change"
+        else:
+            d["reflection"] += code == "reflection"
+            d["question"] += code == "question"
     return {k: {"client_sustain_share": v["sustain"] / max(v["client"], 1),
                 "client_change_share": v["change"] / max(v["client"], 1),
                 "reflection_question_ratio": v["reflection"] / max(v["question"], 1)}
